@@ -1,0 +1,90 @@
+//! Provider calls as data: the core builds an [`HttpRequest`], the worker executes it and
+//! hands the raw response body back to the core's parsers (sans-IO).
+
+/// HTTP method of a provider call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET with everything in the query string (Alipay MAPI services).
+    Get,
+    /// POST with a body (WeChat Pay v2 XML).
+    Post,
+}
+
+impl Method {
+    /// The method name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+}
+
+/// A provider request ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    /// GET or POST.
+    pub method: Method,
+    /// Absolute URL, query string included.
+    pub url: String,
+    /// `Content-Type` of the body, if any.
+    pub content_type: Option<&'static str>,
+    /// The body bytes (empty for GET).
+    pub body: Vec<u8>,
+    /// True when the provider requires the merchant's client certificate (WeChat `secapi`).
+    pub needs_client_cert: bool,
+}
+
+impl HttpRequest {
+    /// A GET of `url`.
+    pub fn get(url: String) -> Self {
+        Self { method: Method::Get, url, content_type: None, body: Vec::new(), needs_client_cert: false }
+    }
+
+    /// A POST of an XML body.
+    pub fn post_xml(url: String, body: String) -> Self {
+        Self {
+            method: Method::Post,
+            url,
+            content_type: Some("text/xml; charset=utf-8"),
+            body: body.into_bytes(),
+            needs_client_cert: false,
+        }
+    }
+}
+
+/// Joins a configured base URL (with or without a trailing `/`) and a path.
+pub fn join_url(base: &str, path: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+}
+
+/// Checks that `url` is an absolute `http://` or `https://` URL with a host and no
+/// whitespace or control characters.
+pub fn is_http_url(url: &str) -> bool {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty()
+                && !host.contains('@')
+                && url.len() <= 1024
+                && url.bytes().all(|b| b.is_ascii_graphic())
+        }
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(join_url("http://127.0.0.1:8788/", "/pay/orderquery"), "http://127.0.0.1:8788/pay/orderquery");
+        assert!(is_http_url("https://shop.example.com/done?x=1"));
+        assert!(is_http_url("http://127.0.0.1:8787/result.html"));
+        for bad in ["javascript:alert(1)", "//evil.com", "ftp://x", "https://", "https://a b", "https://user@evil.com", "data:text/html,x"] {
+            assert!(!is_http_url(bad), "{bad}");
+        }
+    }
+}

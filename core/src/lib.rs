@@ -1,0 +1,33 @@
+//! `paycore` holds every protocol rule of the payment bridge and does no I/O.
+//!
+//! * [`sign`]: the one canonical sign-string builder per provider (Alipay MAPI MD5,
+//!   WeChat Pay v2 MD5 / HMAC-SHA256) and constant-time verification.
+//! * [`xml`] and [`form`]: the WeChat v2 XML and Alipay urlencoded wire formats.
+//! * [`money`], [`order_no`], [`time`]: newtypes that parse on construction.
+//! * [`wechat`] and [`alipay`]: provider requests built as data ([`http::HttpRequest`]),
+//!   replies and notifies parsed from raw bytes and verified over the field map.
+//! * [`order`]: the forward-only order state machine and its evidence.
+//! * [`api`]: the command API's wire types, shared by the worker and the SDK.
+//!
+//! Clock and nonce are always passed in, so every function is deterministic.
+
+#[macro_use]
+mod wire_enum;
+
+pub mod alipay;
+pub mod api;
+pub mod fields;
+pub mod form;
+pub mod http;
+pub mod money;
+pub mod order;
+pub mod order_no;
+pub mod poll;
+pub mod sign;
+pub mod time;
+pub mod wechat;
+pub mod xml;
+
+pub use fields::Fields;
+pub use money::AmountFen;
+pub use order_no::OrderNo;

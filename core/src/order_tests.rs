@@ -1,0 +1,198 @@
+//! State machine tests: every cell of the transition table, and the invariants under
+//! arbitrary event sequences.
+
+use super::*;
+use proptest::prelude::*;
+
+fn order() -> Order {
+    Order::new(OrderNo::parse("order_0001").unwrap(), AmountFen::new(1990).unwrap(), "T恤".into(), String::new(), 1000, 2800)
+}
+
+fn paid(provider: Provider, tx: &str, fen: u64) -> Event {
+    Event::Paid(Payment {
+        provider,
+        transaction_id: tx.into(),
+        amount: AmountFen::new(fen).unwrap(),
+        paid_at: None,
+        source: if provider == Provider::Wechat { Source::WechatNotify } else { Source::AlipayNotify },
+        recorded_at: 1500,
+    })
+}
+
+fn closed() -> Event {
+    Order::close_event(CloseReason::Merchant, Source::MerchantClose, 1600)
+}
+
+fn refund_requested() -> Event {
+    Event::RefundRequested(Refund {
+        provider: Provider::Wechat,
+        refund_no: "Rorder_0001".into(),
+        refund_id: Some("5000".into()),
+        amount: AmountFen::new(1990).unwrap(),
+        status: RefundStatus::Requested,
+        requested_at: 1700,
+        settled_at: None,
+    })
+}
+
+fn refunded() -> Event {
+    Event::Refunded { refund_id: Some("5000".into()), source: Source::WechatRefundQuery }
+}
+
+#[test]
+fn waiting_to_paid_once() {
+    let mut o = order();
+    assert_eq!(o.apply(paid(Provider::Wechat, "tx1", 1990), 1500), Ok(Outcome::Changed));
+    assert_eq!(o.state, PayState::Paid);
+    assert_eq!(o.apply(paid(Provider::Wechat, "tx1", 1990), 1501), Ok(Outcome::Unchanged));
+    assert_eq!(o.history.len(), 1);
+    assert_eq!(o.history[0], Transition { from: PayState::Waiting, to: PayState::Paid, source: Source::WechatNotify, at: 1500 });
+}
+
+#[test]
+fn wrong_amount_is_refused_and_changes_nothing() {
+    let mut o = order();
+    let before = o.clone();
+    assert_eq!(
+        o.apply(paid(Provider::Wechat, "tx1", 1), 1500),
+        Err(Refusal::AmountMismatch { expected: AmountFen::new(1990).unwrap(), got: AmountFen::new(1).unwrap() })
+    );
+    assert_eq!(o, before);
+}
+
+#[test]
+fn late_close_never_cancels_a_paid_order() {
+    let mut o = order();
+    o.apply(paid(Provider::Alipay, "2024", 1990), 1500).unwrap();
+    assert_eq!(o.apply(closed(), 1600), Ok(Outcome::Unchanged));
+    assert_eq!(o.state, PayState::Paid);
+    assert!(o.closure.is_none());
+}
+
+#[test]
+fn alipay_success_then_finished_is_one_payment() {
+    let mut o = order();
+    assert_eq!(o.apply(paid(Provider::Alipay, "2024", 1990), 1500), Ok(Outcome::Changed));
+    assert_eq!(o.apply(paid(Provider::Alipay, "2024", 1990), 1900), Ok(Outcome::Unchanged));
+    assert!(o.extra_payments.is_empty());
+}
+
+#[test]
+fn second_wallet_payment_is_kept_as_evidence() {
+    let mut o = order();
+    o.apply(paid(Provider::Alipay, "2024", 1990), 1500).unwrap();
+    assert_eq!(o.apply(paid(Provider::Wechat, "4200", 1990), 1510), Ok(Outcome::Changed));
+    assert_eq!((o.state, o.extra_payments.len(), o.history.len()), (PayState::Paid, 1, 1));
+    assert_eq!(o.apply(paid(Provider::Wechat, "4200", 1990), 1520), Ok(Outcome::Unchanged));
+}
+
+#[test]
+fn paid_after_close_records_the_money() {
+    let mut o = order();
+    o.apply(closed(), 1600).unwrap();
+    assert_eq!(o.state, PayState::Cancelled);
+    assert_eq!(o.apply(paid(Provider::Wechat, "tx", 1990), 1700), Ok(Outcome::Changed));
+    assert_eq!(o.state, PayState::Paid);
+    assert_eq!(o.history.iter().map(|t| t.to).collect::<Vec<_>>(), vec![PayState::Cancelled, PayState::Paid]);
+}
+
+#[test]
+fn refund_flow() {
+    let mut o = order();
+    assert_eq!(o.apply(refund_requested(), 1700), Err(Refusal::NotPaid));
+    assert_eq!(o.apply(refunded(), 1700), Err(Refusal::NotPaid));
+    o.apply(paid(Provider::Wechat, "tx", 1990), 1500).unwrap();
+    assert_eq!(o.apply(refund_requested(), 1700), Ok(Outcome::Changed));
+    assert_eq!(o.apply(refund_requested(), 1701), Ok(Outcome::Unchanged));
+    assert_eq!(o.state, PayState::Paid);
+    assert_eq!(o.apply(refunded(), 1800), Ok(Outcome::Changed));
+    assert_eq!(o.state, PayState::Refunded);
+    assert_eq!(o.refund.as_ref().unwrap().status, RefundStatus::Succeeded);
+    assert_eq!(o.apply(refunded(), 1900), Ok(Outcome::Unchanged));
+    assert_eq!(o.apply(paid(Provider::Wechat, "tx", 1990), 1900), Ok(Outcome::Unchanged));
+    assert_eq!(o.apply(closed(), 1900), Ok(Outcome::Unchanged));
+    assert_eq!(o.state, PayState::Refunded);
+}
+
+#[test]
+fn refund_failure_allows_a_retry() {
+    let mut o = order();
+    o.apply(paid(Provider::Wechat, "tx", 1990), 1500).unwrap();
+    o.apply(refund_requested(), 1700).unwrap();
+    let failed = Event::RefundFailed { reason: "REFUNDCLOSE".into(), source: Source::WechatRefundQuery };
+    assert_eq!(o.apply(failed, 1800), Ok(Outcome::Changed));
+    assert_eq!(o.refund.as_ref().unwrap().status, RefundStatus::Failed("REFUNDCLOSE".into()));
+    assert_eq!(o.apply(refund_requested(), 1900), Ok(Outcome::Changed));
+}
+
+#[test]
+fn refunded_event_out_of_order_before_request_still_refunds() {
+    // A refund confirmation can arrive before our own record of the request was stored.
+    let mut o = order();
+    o.apply(paid(Provider::Wechat, "tx", 1990), 1500).unwrap();
+    assert_eq!(o.apply(refunded(), 1600), Ok(Outcome::Changed));
+    assert_eq!(o.state, PayState::Refunded);
+    assert_eq!(o.apply(refund_requested(), 1700), Ok(Outcome::Unchanged));
+}
+
+#[test]
+fn json_shape_is_stable() {
+    let mut o = order();
+    o.apply(paid(Provider::Wechat, "tx1", 1990), 1500).unwrap();
+    let json = serde_json::to_value(&o).unwrap();
+    assert_eq!(json["state"], 1);
+    assert_eq!(json["total_fee"], 1990);
+    assert_eq!(json["payment"]["provider"], "wechat");
+    assert_eq!(json["payment"]["source"], "wechat_notify");
+    assert_eq!(json["history"][0], serde_json::json!({"from": 0, "to": 1, "source": "wechat_notify", "at": 1500}));
+    let back: Order = serde_json::from_value(json).unwrap();
+    assert_eq!(back, o);
+    assert_eq!(PayState::Refunded.desc(), "已退款");
+    assert!(serde_json::from_str::<PayState>("4").is_err());
+}
+
+fn any_event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        (prop::bool::ANY, 0u8..3, prop::bool::ANY).prop_map(|(wechat, tx, right_amount)| {
+            let provider = if wechat { Provider::Wechat } else { Provider::Alipay };
+            paid(provider, &format!("tx{tx}"), if right_amount { 1990 } else { 1991 })
+        }),
+        Just(closed()),
+        Just(Order::close_event(CloseReason::Expired, Source::Expiry, 3000)),
+        Just(refund_requested()),
+        Just(refunded()),
+        Just(Event::RefundFailed { reason: "CHANGE".into(), source: Source::WechatRefundQuery }),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn invariants_hold_for_any_sequence(events in proptest::collection::vec(any_event(), 0..24)) {
+        let mut o = order();
+        for (i, e) in events.into_iter().enumerate() {
+            let before = o.clone();
+            match o.apply(e, 2000 + i as i64) {
+                Err(_) | Ok(Outcome::Unchanged) => prop_assert_eq!(&o, &before),
+                Ok(Outcome::Changed) => {}
+            }
+            // Never leaves paid/refunded for waiting or cancelled.
+            if matches!(before.state, PayState::Paid | PayState::Refunded) {
+                prop_assert!(matches!(o.state, PayState::Paid | PayState::Refunded));
+            }
+            if before.state == PayState::Refunded {
+                prop_assert_eq!(o.state, PayState::Refunded);
+            }
+            // Paid or refunded always carries its payment evidence with the right amount.
+            if matches!(o.state, PayState::Paid | PayState::Refunded) {
+                prop_assert_eq!(o.payment.as_ref().map(|p| p.amount), Some(o.total_fee));
+            }
+            // History is a chain that ends in the current state.
+            for pair in o.history.windows(2) {
+                prop_assert_eq!(pair[0].to, pair[1].from);
+            }
+            prop_assert_eq!(o.history.last().map(|t| t.to).unwrap_or(PayState::Waiting), o.state);
+            // At most one transition into paid from waiting.
+            prop_assert!(o.history.iter().filter(|t| t.from == PayState::Waiting && t.to == PayState::Paid).count() <= 1);
+        }
+    }
+}
