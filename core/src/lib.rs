@@ -23,6 +23,7 @@ pub mod money;
 pub mod order;
 pub mod order_no;
 pub mod poll;
+pub mod reconcile;
 pub mod sign;
 pub mod time;
 pub mod wechat;

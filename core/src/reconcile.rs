@@ -1,0 +1,170 @@
+//! From provider evidence to order events: what a verified notify or a query reply means
+//! for an order. The worker fetches and verifies; this decides.
+
+use crate::alipay::notify::TradeNotify;
+use crate::alipay::service::TradeQueryReply;
+use crate::order::{CloseReason, Event, Order, PayState, Payment, Provider, Source};
+use crate::wechat::notify::{NotifyResult, PaymentNotify};
+use crate::wechat::reply::OrderQueryReply;
+
+/// How long after the last provider check a waiting order is checked again when its
+/// state is asked for (a notify can be late or lost; production KV can be stale).
+pub const CHECK_INTERVAL_SECS: i64 = 3;
+
+/// Grace after expiry before an unpaid order is cancelled: a buyer who paid in the last
+/// seconds still has their payment found by the final query.
+pub const EXPIRY_GRACE_SECS: i64 = 30;
+
+/// True when a waiting order with a started wallet is due for a provider check.
+pub fn should_check(order: &Order, now: i64) -> bool {
+    order.state == PayState::Waiting
+        && (order.wechat.is_some() || order.alipay.is_some())
+        && order.last_checked_at.is_none_or(|t| now - t >= CHECK_INTERVAL_SECS)
+}
+
+/// True when a waiting order is past its expiry and grace: after a final provider check
+/// finds nothing, it is cancelled.
+pub fn is_expired_unpaid(order: &Order, now: i64) -> bool {
+    order.state == PayState::Waiting && now >= order.expires_at + EXPIRY_GRACE_SECS
+}
+
+/// The event that cancels an expired unpaid order.
+pub fn expiry_event(now: i64) -> Event {
+    Order::close_event(CloseReason::Expired, Source::Expiry, now)
+}
+
+/// Events proven by a verified WeChat payment notify (none for a failed payment).
+pub fn wechat_notify_events(n: &PaymentNotify, now: i64) -> Vec<Event> {
+    match n.result {
+        NotifyResult::Paid => vec![Event::Paid(Payment {
+            provider: Provider::Wechat,
+            transaction_id: n.transaction_id.clone(),
+            amount: n.total_fee,
+            paid_at: n.time_end.clone(),
+            source: Source::WechatNotify,
+            recorded_at: now,
+        })],
+        NotifyResult::Failed(_) => Vec::new(),
+    }
+}
+
+/// Events proven by an `orderquery` reply (see [`crate::wechat::TradeState::pay_state`]).
+pub fn wechat_query_events(r: &OrderQueryReply, now: i64) -> Vec<Event> {
+    let paid = |source| match (&r.transaction_id, r.total_fee) {
+        (Some(tx), Some(amount)) => Some(Event::Paid(Payment {
+            provider: Provider::Wechat,
+            transaction_id: tx.clone(),
+            amount,
+            paid_at: r.time_end.clone(),
+            source,
+            recorded_at: now,
+        })),
+        _ => None,
+    };
+    match r.trade_state.pay_state() {
+        Some(PayState::Paid) => paid(Source::WechatQuery).into_iter().collect(),
+        Some(PayState::Refunded) => paid(Source::WechatQuery)
+            .into_iter()
+            .chain([Event::Refunded { refund_id: None, source: Source::WechatQuery }])
+            .collect(),
+        Some(PayState::Cancelled) => vec![Order::close_event(CloseReason::Provider, Source::WechatQuery, now)],
+        Some(PayState::Waiting) | None => Vec::new(),
+    }
+}
+
+fn alipay_events(status: &crate::alipay::TradeStatus, trade_no: &str, amount: crate::AmountFen, paid_at: Option<String>, order: &Order, source: Source, now: i64) -> Vec<Event> {
+    let already_paid = matches!(order.state, PayState::Paid | PayState::Refunded);
+    match status.pay_state(already_paid) {
+        Some(PayState::Paid) => vec![Event::Paid(Payment {
+            provider: crate::order::Provider::Alipay,
+            transaction_id: trade_no.to_owned(),
+            amount,
+            paid_at,
+            source,
+            recorded_at: now,
+        })],
+        Some(PayState::Cancelled) => vec![Order::close_event(CloseReason::Provider, source, now)],
+        // A closed trade after payment is a full refund, but only for the trade that paid.
+        Some(PayState::Refunded)
+            if order.payment.as_ref().is_some_and(|p| p.provider == Provider::Alipay && p.transaction_id == trade_no) =>
+        {
+            vec![Event::Refunded { refund_id: None, source }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Events proven by a verified and confirmed Alipay trade notify.
+pub fn alipay_notify_events(n: &TradeNotify, order: &Order, now: i64) -> Vec<Event> {
+    alipay_events(&n.trade_status, &n.trade_no, n.total_fee, n.gmt_payment.clone(), order, Source::AlipayNotify, now)
+}
+
+/// Events proven by a `single_trade_query` reply.
+pub fn alipay_query_events(r: &TradeQueryReply, order: &Order, now: i64) -> Vec<Event> {
+    alipay_events(&r.trade_status, &r.trade_no, r.total_fee, None, order, Source::AlipayQuery, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alipay::TradeStatus;
+    use crate::order::Outcome;
+    use crate::wechat::TradeState;
+    use crate::{AmountFen, OrderNo};
+
+    fn order() -> Order {
+        Order::new(OrderNo::parse("order_0001").unwrap(), AmountFen::new(100).unwrap(), "s".into(), String::new(), 0, 1800)
+    }
+
+    fn query(state: &str, paid: bool) -> OrderQueryReply {
+        OrderQueryReply {
+            trade_state: TradeState::parse(state),
+            transaction_id: paid.then(|| "4200".to_owned()),
+            total_fee: paid.then(|| AmountFen::new(100).unwrap()),
+            time_end: None,
+        }
+    }
+
+    #[test]
+    fn wechat_query_mapping() {
+        assert!(wechat_query_events(&query("NOTPAY", false), 5).is_empty());
+        assert!(wechat_query_events(&query("USERPAYING", false), 5).is_empty());
+        assert!(wechat_query_events(&query("SUCCESS", false), 5).is_empty(), "no evidence, no event");
+        let mut o = order();
+        for e in wechat_query_events(&query("REFUND", true), 5) {
+            o.apply(e, 5).unwrap();
+        }
+        assert_eq!(o.state, PayState::Refunded);
+        let mut o = order();
+        for e in wechat_query_events(&query("CLOSED", false), 5) {
+            assert_eq!(o.apply(e, 5), Ok(Outcome::Changed));
+        }
+        assert_eq!(o.state, PayState::Cancelled);
+    }
+
+    #[test]
+    fn alipay_closed_means_refund_only_after_its_own_payment() {
+        let reply = |status: &str| TradeQueryReply { trade_no: "2024".into(), trade_status: TradeStatus::parse(status), total_fee: AmountFen::new(100).unwrap() };
+        let mut o = order();
+        assert_eq!(alipay_query_events(&reply("WAIT_BUYER_PAY"), &o, 5), vec![]);
+        let paid = alipay_query_events(&reply("TRADE_SUCCESS"), &o, 5);
+        o.apply(paid[0].clone(), 5).unwrap();
+        assert_eq!(alipay_query_events(&reply("TRADE_FINISHED"), &o, 6), vec![]);
+        let other = TradeQueryReply { trade_no: "9999".into(), ..reply("TRADE_CLOSED") };
+        assert_eq!(alipay_query_events(&other, &o, 7), vec![]);
+        assert_eq!(alipay_query_events(&reply("TRADE_CLOSED"), &o, 7), vec![Event::Refunded { refund_id: None, source: Source::AlipayQuery }]);
+    }
+
+    #[test]
+    fn check_and_expiry_timing() {
+        let mut o = order();
+        assert!(!should_check(&o, 10), "no wallet started yet");
+        o.alipay = Some(crate::order::AlipaySession { return_url: "https://a/".into(), issued_at: 1 });
+        assert!(should_check(&o, 10));
+        o.last_checked_at = Some(9);
+        assert!(!should_check(&o, 10));
+        assert!(should_check(&o, 12));
+        assert!(!is_expired_unpaid(&o, 1800 + EXPIRY_GRACE_SECS - 1));
+        assert!(is_expired_unpaid(&o, 1800 + EXPIRY_GRACE_SECS));
+    }
+}

@@ -1,0 +1,97 @@
+//! Settings from the environment: `[vars]` in wrangler.toml, secrets from `wrangler secret`
+//! (locally `.dev.vars`). Read per request; a missing setting fails only the commands
+//! that need it, with `-19 NotConfigured`.
+
+use paycore::alipay::AlipayConfig;
+use paycore::api::{ApiError, ResultCode};
+use paycore::sign::{SecretKey, WechatSignType};
+use paycore::wechat::WechatConfig;
+use worker::Env;
+
+/// The worker's settings.
+pub struct Config {
+    env: Env,
+}
+
+fn missing(name: &str) -> ApiError {
+    ApiError::new(ResultCode::NotConfigured, format!("the worker setting {name} is missing"))
+}
+
+impl Config {
+    /// Wraps the request's environment.
+    pub fn new(env: Env) -> Self {
+        Self { env }
+    }
+
+    /// A setting's value, if set and non-empty.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.env.var(name).ok().map(|v| v.to_string()).filter(|v| !v.trim().is_empty())
+    }
+
+    fn required(&self, name: &str) -> Result<String, ApiError> {
+        self.get(name).ok_or_else(|| missing(name))
+    }
+
+    /// The raw environment (KV and service bindings).
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// WeChat Pay settings.
+    pub fn wechat(&self) -> Result<WechatConfig, ApiError> {
+        let sign_type = match self.get("WECHAT_SIGN_TYPE").as_deref() {
+            None | Some("HMAC-SHA256") => WechatSignType::HmacSha256,
+            Some("MD5") => WechatSignType::Md5,
+            Some(_) => return Err(ApiError::new(ResultCode::NotConfigured, "WECHAT_SIGN_TYPE must be MD5 or HMAC-SHA256")),
+        };
+        Ok(WechatConfig {
+            appid: self.required("WECHAT_APPID")?,
+            mch_id: self.required("WECHAT_MCH_ID")?,
+            api_key: SecretKey::new(self.required("WECHAT_API_KEY")?),
+            api_base: self.required("WECHAT_API_BASE")?,
+            sign_type,
+        })
+    }
+
+    /// Alipay settings.
+    pub fn alipay(&self) -> Result<AlipayConfig, ApiError> {
+        Ok(AlipayConfig {
+            partner: self.required("ALIPAY_PARTNER")?,
+            key: SecretKey::new(self.required("ALIPAY_KEY")?),
+            seller_email: self.required("ALIPAY_SELLER_EMAIL")?,
+            gateway: self.required("ALIPAY_GATEWAY")?,
+        })
+    }
+
+    /// The merchant's Bearer token.
+    pub fn merchant_token(&self) -> Result<SecretKey, ApiError> {
+        self.required("MERCHANT_TOKEN").map(SecretKey::new)
+    }
+
+    /// An absolute URL on this worker (notify and return URLs).
+    pub fn public_url(&self, path: &str) -> Result<String, ApiError> {
+        Ok(paycore::http::join_url(&self.required("PUBLIC_BASE_URL")?, path))
+    }
+
+    /// Whether `origin` may call the API from a browser (`ALLOWED_ORIGINS`, comma-separated;
+    /// `*` allows any).
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.get("ALLOWED_ORIGINS")
+            .is_some_and(|list| list.split(',').map(str::trim).any(|o| o == "*" || o == origin))
+    }
+
+    /// Provider call timeout in milliseconds (default 8000).
+    pub fn provider_timeout_ms(&self) -> u64 {
+        self.get("PROVIDER_TIMEOUT_MS").and_then(|v| v.parse().ok()).filter(|&ms| ms > 0).unwrap_or(8000)
+    }
+
+    /// `spbill_create_ip` for WeChat Native: the server's IP (default 127.0.0.1).
+    pub fn spbill_create_ip(&self) -> String {
+        self.get("WECHAT_SPBILL_CREATE_IP").unwrap_or_else(|| "127.0.0.1".to_owned())
+    }
+
+    /// True when the demo shop endpoints are on (`DEMO_SHOP=on`).
+    pub fn demo_shop(&self) -> bool {
+        self.get("DEMO_SHOP").as_deref() == Some("on")
+    }
+}

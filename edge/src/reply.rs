@@ -1,0 +1,83 @@
+//! Turning results into HTTP responses: JSON for the API (with CORS and `no-store`),
+//! XML or text for providers.
+
+use paycore::api::{ApiError, ErrorReply};
+use serde::Serialize;
+use worker::{Headers, Response, Result};
+
+use crate::config::Config;
+
+fn json_response(status: u16, body: &impl Serialize) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    // A state endpoint must never be cached (a CDN cache left paid pages stuck).
+    headers.set("cache-control", "no-store")?;
+    let json = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    Ok(Response::ok(json)?.with_status(status).with_headers(headers))
+}
+
+/// A successful command reply.
+pub fn ok(body: &impl Serialize) -> Result<Response> {
+    json_response(200, body)
+}
+
+/// A failed command: `{"result": code, "msg": …}` with the code's HTTP status.
+pub fn error(e: &ApiError) -> Result<Response> {
+    json_response(e.code.http_status(), &ErrorReply::from(e))
+}
+
+/// Adds CORS headers when the request's `Origin` is allowed.
+pub fn with_cors(mut resp: Response, origin: Option<&str>, config: &Config) -> Result<Response> {
+    if let Some(origin) = origin.filter(|o| config.origin_allowed(o)) {
+        let h = resp.headers_mut();
+        h.set("access-control-allow-origin", origin)?;
+        h.set("vary", "Origin")?;
+    }
+    Ok(resp)
+}
+
+/// The answer to a CORS preflight of `/api`.
+pub fn preflight(origin: Option<&str>, config: &Config) -> Result<Response> {
+    match origin.filter(|o| config.origin_allowed(o)) {
+        Some(origin) => {
+            let h = Headers::new();
+            h.set("access-control-allow-origin", origin)?;
+            h.set("access-control-allow-methods", "POST, OPTIONS")?;
+            h.set("access-control-allow-headers", "content-type")?;
+            h.set("access-control-max-age", "600")?;
+            h.set("vary", "Origin")?;
+            Ok(Response::empty()?.with_status(204).with_headers(h))
+        }
+        None => Ok(Response::empty()?.with_status(403)),
+    }
+}
+
+/// A plain-text reply (Alipay's `success`/`fail`, exactly those bytes).
+pub fn text(status: u16, body: &str) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/plain; charset=utf-8")?;
+    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+}
+
+/// An XML reply (WeChat's SUCCESS/FAIL).
+pub fn xml(status: u16, body: String) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "text/xml; charset=utf-8")?;
+    Ok(Response::ok(body)?.with_status(status).with_headers(headers))
+}
+
+/// A 302 to `location`.
+pub fn redirect(location: &str) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("location", location)?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::empty()?.with_status(302).with_headers(headers))
+}
+
+/// A small HTML page (shown to a buyer when a return cannot be verified).
+pub fn html(status: u16, title: &str, message: &str) -> Result<Response> {
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><title>{title}</title><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto\"><h1>{title}</h1><p>{message}</p>"
+    );
+    Ok(Response::from_html(page)?.with_status(status))
+}

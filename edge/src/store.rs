@@ -1,0 +1,143 @@
+//! Orders in KV (`order:<order_no>` → JSON [`Order`]) and the one place they change.
+//!
+//! Every change is a read-modify-write under a per-order lock held inside this isolate,
+//! so concurrent notifies for one order apply their transition once. Across isolates and
+//! locations KV has no transactions; correctness there rests on the state machine being
+//! forward-only and idempotent (see the README's design note).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use futures_util::lock::Mutex;
+use paycore::OrderNo;
+use paycore::api::ApiError;
+use paycore::order::{Event, Order, Outcome, Refusal};
+use worker::kv::KvStore;
+use worker::console_log;
+
+use crate::config::Config;
+use crate::errors;
+
+thread_local! {
+    static LOCKS: RefCell<HashMap<String, Rc<Mutex<()>>>> = RefCell::new(HashMap::new());
+}
+
+/// Runs `f` while holding this isolate's lock for `key`.
+async fn with_lock<T>(key: &str, f: impl AsyncFnOnce() -> T) -> T {
+    let lock = LOCKS.with(|l| l.borrow_mut().entry(key.to_owned()).or_default().clone());
+    let result = {
+        let _guard = lock.lock().await;
+        f().await
+    };
+    // Drop the entry when no one else holds or waits for it.
+    if Rc::strong_count(&lock) == 2 {
+        LOCKS.with(|l| l.borrow_mut().remove(key));
+    }
+    result
+}
+
+fn order_key(order_no: &OrderNo) -> String {
+    format!("order:{order_no}")
+}
+
+/// The orders namespace.
+pub fn kv(config: &Config) -> Result<KvStore, ApiError> {
+    config.env().kv("ORDERS").map_err(errors::storage)
+}
+
+/// Reads an order.
+pub async fn load(kv: &KvStore, order_no: &OrderNo) -> Result<Option<Order>, ApiError> {
+    kv.get(&order_key(order_no)).json::<Order>().await.map_err(errors::storage)
+}
+
+/// Reads an order that must exist (`-10` otherwise).
+pub async fn load_existing(kv: &KvStore, order_no: &OrderNo) -> Result<Order, ApiError> {
+    load(kv, order_no).await?.ok_or_else(errors::order_not_found)
+}
+
+async fn save(kv: &KvStore, order: &Order) -> Result<(), ApiError> {
+    let json = serde_json::to_string(order).map_err(errors::storage)?;
+    kv.put(&order_key(&order.order_no), json).map_err(errors::storage)?.execute().await.map_err(errors::storage)
+}
+
+/// Stores a new order unless one exists; returns the stored order and whether it is new.
+pub async fn create(kv: &KvStore, order: Order) -> Result<(Order, bool), ApiError> {
+    let key = order_key(&order.order_no);
+    with_lock(&key, async || match load(kv, &order.order_no).await? {
+        Some(existing) => Ok((existing, false)),
+        None => {
+            save(kv, &order).await?;
+            Ok((order, true))
+        }
+    })
+    .await
+}
+
+/// Re-reads the order under its lock, lets `edit` change it, and stores it if it did.
+pub async fn update(kv: &KvStore, order_no: &OrderNo, edit: impl FnOnce(&mut Order) -> bool) -> Result<Order, ApiError> {
+    let key = order_key(order_no);
+    with_lock(&key, async || {
+        let mut order = load_existing(kv, order_no).await?;
+        if edit(&mut order) {
+            save(kv, &order).await?;
+        }
+        Ok(order)
+    })
+    .await
+}
+
+/// Applies provider or merchant events to an order once, under its lock, and logs each
+/// state transition. With `checked`, also records that the providers were asked now.
+/// Returns the stored order.
+pub async fn apply(kv: &KvStore, order_no: &OrderNo, events: Vec<Event>, now: i64, checked: bool) -> Result<Order, ApiError> {
+    let key = order_key(order_no);
+    with_lock(&key, async || {
+        let mut order = load_existing(kv, order_no).await?;
+        let history_before = order.history.len();
+        let mut changed = checked;
+        if checked {
+            order.last_checked_at = Some(now);
+        }
+        for event in events {
+            match order.apply(event, now) {
+                Ok(Outcome::Changed) => changed = true,
+                Ok(Outcome::Unchanged) => {}
+                Err(refusal) => {
+                    log_refusal(order_no, &refusal);
+                    return Err(errors::refusal(&refusal));
+                }
+            }
+        }
+        if changed {
+            save(kv, &order).await?;
+            for t in &order.history[history_before..] {
+                console_log!(
+                    "{}",
+                    serde_json::json!({"event": "transition", "order_no": order_no.as_str(), "from": t.from, "to": t.to, "source": t.source})
+                );
+            }
+        }
+        Ok(order)
+    })
+    .await
+}
+
+fn log_refusal(order_no: &OrderNo, refusal: &Refusal) {
+    console_log!("{}", serde_json::json!({"event": "refused", "order_no": order_no.as_str(), "reason": refusal.to_string()}));
+}
+
+/// Maps an Alipay refund `batch_no` to its order, for the `batch_refund_notify`.
+pub async fn remember_batch(kv: &KvStore, batch_no: &str, order_no: &OrderNo) -> Result<(), ApiError> {
+    kv.put(&format!("alipay_batch:{batch_no}"), order_no.as_str())
+        .map_err(errors::storage)?
+        .execute()
+        .await
+        .map_err(errors::storage)
+}
+
+/// The order of an Alipay refund batch.
+pub async fn order_of_batch(kv: &KvStore, batch_no: &str) -> Result<Option<OrderNo>, ApiError> {
+    let text = kv.get(&format!("alipay_batch:{batch_no}")).text().await.map_err(errors::storage)?;
+    Ok(text.and_then(|t| OrderNo::parse(&t).ok()))
+}

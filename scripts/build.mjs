@@ -1,0 +1,47 @@
+// Builds the worker (edge/ → edge/build with worker-build) and the SDK (sdk/ → pkg/ with
+// wasm-pack, web and bundler targets; a copy for the demo page in www/sdk/).
+// Usage: node scripts/build.mjs [worker] [sdk]   (both when none is named)
+// Every tool comes from this machine (see scripts/setup.mjs); nothing is downloaded.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { toolEnv } from "./tools.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", env: toolEnv(), cwd: root, ...opts });
+  if (r.status !== 0) {
+    console.error(`build: ${cmd} ${args.join(" ")} failed (${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+}
+
+export function buildWorker() {
+  run("worker-build", ["--release"], { cwd: join(root, "edge") });
+}
+
+export function buildSdk() {
+  for (const target of ["web", "bundler"]) {
+    const out = join(root, "pkg", target === "web" ? "dist/web" : "dist/bundler");
+    rmSync(out, { recursive: true, force: true });
+    run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge"]);
+    run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_bg.wasm"), "-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "-o", join(out, "paybridge_bg.wasm")]);
+    for (const extra of ["package.json", ".gitignore", "README.md"]) rmSync(join(out, extra), { force: true });
+  }
+  const demo = join(root, "www/sdk");
+  rmSync(demo, { recursive: true, force: true });
+  mkdirSync(demo, { recursive: true });
+  cpSync(join(root, "pkg/dist/web"), demo, { recursive: true });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const what = process.argv.slice(2);
+  if (what.length === 0 || what.includes("worker")) buildWorker();
+  if (what.length === 0 || what.includes("sdk")) buildSdk();
+  if (!existsSync(join(root, "edge/build/index.js")) && (what.length === 0 || what.includes("worker"))) {
+    console.error("build: edge/build/index.js is missing");
+    process.exit(1);
+  }
+}

@@ -1,0 +1,231 @@
+// The provider sandbox: one HTTP server on 127.0.0.1 (default port 8788) that speaks WeChat
+// Pay v2 and Alipay MAPI as the providers do, checks every signature it receives, plays
+// the buyer (cashier page, "scan and pay" page) and sends signed notifies back.
+//
+// Test helpers (JSON):
+//   POST /sandbox/pay       {provider, out_trade_no, notify = true, times = 2}
+//   GET  /sandbox/notify    ?provider=&out_trade_no=   a fresh signed notify body
+//   POST /sandbox/faults    {match: "wechat:unifiedorder", fault, times = 1}
+//        faults: timeout | http500 | garbage | systemerror | orderpaid | badsign | deny
+//   DELETE /sandbox/faults; POST /sandbox/reset; GET /sandbox/state
+// Keys: the dev values of .dev.vars.example, unless the environment overrides them.
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createAlipay, escape, page } from "./alipay.mjs";
+import { createWechat } from "./wechat.mjs";
+import { parseForm } from "./wire.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export function loadDevVars() {
+  const text = readFileSync(join(here, "../../.dev.vars.example"), "utf8");
+  const vars = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (m) vars[m[1]] = m[2];
+  }
+  return { ...vars, ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k in vars)) };
+}
+
+export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } = {}) {
+  const v = loadDevVars();
+  const wechatCfg = { appid: v.WECHAT_APPID, mchId: v.WECHAT_MCH_ID, key: v.WECHAT_API_KEY };
+  const alipayCfg = { partner: v.ALIPAY_PARTNER, key: v.ALIPAY_KEY, sellerEmail: v.ALIPAY_SELLER_EMAIL };
+  const state = { wechat: new Map(), alipay: new Map(), notifyIds: new Map(), faults: [], log: [], deliveries: 0 };
+
+  function takeFault(name) {
+    const rule = state.faults.find((f) => f.match === name && f.times > 0);
+    if (!rule) return null;
+    rule.times -= 1;
+    state.log.push({ fault: rule.fault, at: name });
+    return rule.fault;
+  }
+
+  state.deliver = async (provider, url, body, type, order) => {
+    state.deliveries += 1;
+    let record;
+    try {
+      const resp = await fetch(url, { method: "POST", headers: { "content-type": type }, body, signal: AbortSignal.timeout(10_000) });
+      record = { status: resp.status, body: await resp.text() };
+    } catch (e) {
+      record = { error: String(e.cause?.code ?? e.message) };
+    }
+    order.notifies.push(record);
+    return record;
+  };
+
+  const wechat = createWechat(wechatCfg, state, takeFault);
+  const alipay = createAlipay(alipayCfg, state, takeFault);
+
+  async function payAndNotify({ provider, out_trade_no, notify = true, times = 2 }) {
+    if (provider === "wechat") {
+      const { order, error } = wechat.pay(out_trade_no);
+      if (error) return { status: 404, json: { error } };
+      const deliveries = [];
+      if (notify) for (let i = 0; i < times; i++) deliveries.push(await state.deliver("wechat", order.notify_url, wechat.notifyBody(order), "text/xml", order));
+      return { status: 200, json: { paid: true, transaction_id: order.transaction_id, deliveries } };
+    }
+    if (provider === "alipay") {
+      const { trade, error } = alipay.pay(out_trade_no);
+      if (error) return { status: 404, json: { error } };
+      const deliveries = [];
+      if (notify) {
+        for (let i = 0; i < times; i++) {
+          const status = i === times - 1 && times > 1 ? "TRADE_FINISHED" : "TRADE_SUCCESS";
+          const form = new URLSearchParams(alipay.tradeFields(trade, status)).toString();
+          deliveries.push(await state.deliver("alipay", trade.notify_url, form, "application/x-www-form-urlencoded", trade));
+        }
+      }
+      return { status: 200, json: { paid: true, trade_no: trade.trade_no, deliveries } };
+    }
+    return { status: 400, json: { error: "provider must be wechat or alipay" } };
+  }
+
+  async function route(req, url, body) {
+    const p = url.pathname;
+    if (p.startsWith("/pay/") || p === "/secapi/pay/refund") {
+      const name = p === "/secapi/pay/refund" ? "refund" : p.slice(5);
+      if (!["unifiedorder", "orderquery", "closeorder", "refundquery"].includes(name) && name !== "refund") return { status: 404, type: "text/plain", body: "not found" };
+      const fault = peekTransportFault(`wechat:${name}`);
+      if (fault) return { fault };
+      return wechat.handle(name, req.method, body);
+    }
+    if (p === "/gateway.do") {
+      const q = req.method === "GET" ? parseForm(url.search.slice(1)) : parseForm(body);
+      if (!q) return { status: 200, type: "text/xml", body: "<alipay><is_success>F</is_success><error>ILLEGAL_ARGUMENT</error></alipay>" };
+      return alipay.handle(q);
+    }
+    if (p === "/alipay/cashier/pay" && req.method === "POST") {
+      const f = parseForm(body) ?? {};
+      const { trade, error } = alipay.pay(f.out_trade_no);
+      if (error) return html(404, page("支付宝 (sandbox)", `<p>${escape(error)}</p>`));
+      for (const status of ["TRADE_SUCCESS", "TRADE_FINISHED"]) {
+        const form = new URLSearchParams(alipay.tradeFields(trade, status)).toString();
+        setTimeout(() => state.deliver("alipay", trade.notify_url, form, "application/x-www-form-urlencoded", trade), 50);
+      }
+      return { status: 302, headers: { location: alipay.returnUrl(trade) }, body: "" };
+    }
+    if (p === "/wechat/scan") {
+      const o = [...wechat.orders.values()].find((x) => x.token === url.searchParams.get("pr"));
+      if (!o) return html(404, page("微信支付 (sandbox)", "<p>二维码无效 · Unknown QR code</p>"));
+      return html(200, scanPage(o));
+    }
+    if (p === "/sandbox/pay" && req.method === "POST") {
+      const r = await payAndNotify(safeJson(body) ?? {});
+      return { status: r.status, type: "application/json", body: JSON.stringify(r.json) };
+    }
+    if (p === "/sandbox/notify" && req.method === "GET") {
+      const provider = url.searchParams.get("provider");
+      const no = url.searchParams.get("out_trade_no");
+      if (provider === "wechat" && wechat.orders.get(no)?.transaction_id) return { status: 200, type: "text/xml", body: wechat.notifyBody(wechat.orders.get(no)) };
+      if (provider === "alipay" && alipay.trades.get(no)?.gmt_payment) return { status: 200, type: "application/x-www-form-urlencoded", body: new URLSearchParams(alipay.tradeFields(alipay.trades.get(no), url.searchParams.get("status") ?? "TRADE_SUCCESS")).toString() };
+      return { status: 404, type: "application/json", body: JSON.stringify({ error: "no paid order" }) };
+    }
+    if (p === "/sandbox/faults" && req.method === "POST") {
+      const f = safeJson(body);
+      if (!f?.match || !f?.fault) return { status: 400, type: "application/json", body: '{"error":"match and fault are required"}' };
+      state.faults.push({ match: f.match, fault: f.fault, times: f.times ?? 1, delayMs: f.delayMs ?? 10_000 });
+      return { status: 200, type: "application/json", body: '{"ok":true}' };
+    }
+    if (p === "/sandbox/faults" && req.method === "DELETE") {
+      state.faults.length = 0;
+      return { status: 200, type: "application/json", body: '{"ok":true}' };
+    }
+    if (p === "/sandbox/reset" && req.method === "POST") {
+      for (const m of [state.wechat, state.alipay, state.notifyIds]) m.clear();
+      state.faults.length = 0;
+      state.log.length = 0;
+      return { status: 200, type: "application/json", body: '{"ok":true}' };
+    }
+    if (p === "/sandbox/state") {
+      const json = { wechat: Object.fromEntries(state.wechat), alipay: Object.fromEntries(state.alipay), faults: state.faults, log: state.log.slice(-200), deliveries: state.deliveries };
+      return { status: 200, type: "application/json", body: JSON.stringify(json) };
+    }
+    if (p === "/") return html(200, indexPage(wechat, alipay));
+    return { status: 404, type: "text/plain", body: "not found" };
+  }
+
+  // Transport faults (timeout, http500, garbage) are taken before any parsing, so they hit
+  // whichever request comes next for that API.
+  function peekTransportFault(name) {
+    const rule = state.faults.find((f) => f.match === name && f.times > 0 && ["timeout", "http500", "garbage"].includes(f.fault));
+    if (!rule) return null;
+    rule.times -= 1;
+    state.log.push({ fault: rule.fault, at: name });
+    return rule.fault;
+  }
+
+  const server = createServer((req, res) => {
+    const chunks = [];
+    let size = 0;
+    req.on("data", (c) => {
+      size += c.length;
+      if (size <= 1 << 20) chunks.push(c);
+    });
+    req.on("end", async () => {
+      const url = new URL(req.url, `http://${host}:${port}`);
+      let out;
+      try {
+        out = await route(req, url, Buffer.concat(chunks).toString("utf8"));
+      } catch (e) {
+        out = { status: 500, type: "text/plain", body: String(e.stack ?? e) };
+      }
+      if (out.fault === "timeout") {
+        const t = setTimeout(() => res.destroy(), 10_000);
+        res.on("close", () => clearTimeout(t));
+        return;
+      }
+      if (out.fault === "http500") out = { status: 500, type: "text/html", body: "<html><body>500 Internal Server Error</body></html>" };
+      if (out.fault === "garbage") out = { status: 200, type: "text/xml", body: "<xml><return_code><![CDATA[SUCC" };
+      res.writeHead(out.status, { "content-type": out.type ?? "text/plain", ...(out.headers ?? {}) });
+      res.end(out.body);
+    });
+  });
+  server.keepAliveTimeout = 1000;
+  return new Promise((resolve) => {
+    server.listen(port, host, () => {
+      if (!quiet) console.log(`sandbox: WeChat Pay v2 and Alipay MAPI on http://${host}:${port}`);
+      resolve({ server, state, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });
+    });
+  });
+}
+
+function safeJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function html(status, body) {
+  return { status, type: "text/html; charset=utf-8", body };
+}
+
+function scanPage(o) {
+  const amount = `${Math.floor(o.total_fee / 100)}.${String(o.total_fee % 100).padStart(2, "0")}`;
+  return page(
+    "微信支付 · 扫码付款 (sandbox)",
+    `<div class=wx><p class=amount>¥${amount}</p><p>${escape(o.body)}</p><p class=muted>商户订单号 ${escape(o.out_trade_no)}</p>
+     <p id=status>${o.trade_state === "NOTPAY" ? "" : escape(o.trade_state)}</p>
+     <button id=wechat-pay onclick="pay()">确认支付 Pay</button></div>
+     <script>async function pay(){const r=await fetch('/sandbox/pay',{method:'POST',body:JSON.stringify({provider:'wechat',out_trade_no:${JSON.stringify(o.out_trade_no)}})});document.getElementById('status').textContent=r.ok?'支付成功 · Paid':'失败 · Failed';}</script>`,
+  );
+}
+
+function indexPage(wechat, alipay) {
+  const rows = [
+    ...[...wechat.orders.values()].map((o) => `<li>WeChat ${escape(o.out_trade_no)} · ${escape(o.trade_state)} · <a href="/wechat/scan?pr=${escape(o.token)}">scan</a></li>`),
+    ...[...alipay.trades.values()].map((t) => `<li>Alipay ${escape(t.out_trade_no)} · ${escape(t.trade_status)}</li>`),
+  ];
+  return page("Provider sandbox", `<p>WeChat Pay v2 and Alipay MAPI, on loopback.</p><ul>${rows.join("") || "<li>no orders yet</li>"}</ul>`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const port = Number(process.env.SANDBOX_PORT ?? 8788);
+  startSandbox({ port }).then(({ close }) => {
+    for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => close().then(() => process.exit(0)));
+  });
+}

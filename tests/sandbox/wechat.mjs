@@ -1,0 +1,149 @@
+// The WeChat Pay v2 side of the sandbox: pay/unifiedorder, pay/orderquery, pay/closeorder,
+// secapi/pay/refund, pay/refundquery, and signed payment notifies. Requests with a bad
+// signature get WeChat's answer (return_code FAIL, 签名错误); replies are signed with the
+// request's sign_type.
+import { randomBytes } from "node:crypto";
+import { beijing, parseWechatXml, toWechatXml, wechatSign, wechatSigned } from "./wire.mjs";
+
+const nonce = () => randomBytes(16).toString("hex");
+
+export function createWechat(cfg, state, takeFault) {
+  const orders = state.wechat;
+
+  function reply(req, fields, fault) {
+    const signType = req?.sign_type === "HMAC-SHA256" ? "HMAC-SHA256" : "MD5";
+    const base = { return_code: "SUCCESS", return_msg: "OK", appid: cfg.appid, mch_id: cfg.mchId, nonce_str: nonce(), result_code: "SUCCESS", ...fields };
+    const signed = wechatSigned(base, cfg.key, signType);
+    if (fault === "badsign") signed.sign = signed.sign.replace(/^./, (c) => (c === "A" ? "B" : "A"));
+    return { status: 200, type: "text/xml", body: toWechatXml(signed) };
+  }
+  const fail = (code, des) => ({ result_code: "FAIL", err_code: code, err_code_des: des });
+  const commFail = (msg) => ({ status: 200, type: "text/xml", body: toWechatXml({ return_code: "FAIL", return_msg: msg }) });
+
+  const handlers = {
+    unifiedorder(r) {
+      for (const k of ["body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url", "trade_type"]) if (!r[k]) return fail("LACK_PARAMS", `缺少参数${k}`);
+      if (r.trade_type !== "NATIVE") return fail("PARAM_ERROR", "trade_type");
+      if (!/^[1-9]\d*$/.test(r.total_fee)) return fail("PARAM_ERROR", "total_fee");
+      const existing = orders.get(r.out_trade_no);
+      if (existing) {
+        if (existing.trade_state === "SUCCESS" || existing.trade_state === "REFUND") return fail("ORDERPAID", "该订单已支付");
+        if (existing.trade_state === "CLOSED") return fail("ORDERCLOSED", "订单已关闭");
+        const same = ["body", "total_fee", "notify_url", "time_expire"].every((k) => existing.request[k] === r[k]);
+        if (!same) return fail("INVALID_REQUEST", "201 商户订单号重复");
+        return { trade_type: "NATIVE", prepay_id: existing.prepay_id, code_url: existing.code_url };
+      }
+      const token = randomBytes(6).toString("base64url");
+      const order = {
+        out_trade_no: r.out_trade_no,
+        request: r,
+        total_fee: r.total_fee,
+        body: r.body,
+        notify_url: r.notify_url,
+        sign_type: r.sign_type === "HMAC-SHA256" ? "HMAC-SHA256" : "MD5",
+        prepay_id: `wx${beijing()}${randomBytes(8).toString("hex")}`,
+        code_url: `weixin://wxpay/bizpayurl?pr=${token}`,
+        token,
+        trade_state: "NOTPAY",
+        refunds: [],
+        notifies: [],
+      };
+      orders.set(r.out_trade_no, order);
+      return { trade_type: "NATIVE", prepay_id: order.prepay_id, code_url: order.code_url };
+    },
+    orderquery(r) {
+      const o = orders.get(r.out_trade_no);
+      if (!o) return fail("ORDERNOTEXIST", "此交易订单号不存在");
+      const f = { out_trade_no: o.out_trade_no, trade_state: o.trade_state, trade_state_desc: o.trade_state };
+      if (o.transaction_id) Object.assign(f, { transaction_id: o.transaction_id, total_fee: o.total_fee, cash_fee: o.total_fee, fee_type: "CNY", time_end: o.time_end, openid: "oSandboxBuyer", trade_type: "NATIVE", bank_type: "OTHERS" });
+      return f;
+    },
+    closeorder(r) {
+      const o = orders.get(r.out_trade_no);
+      if (!o) return fail("ORDERNOTEXIST", "订单不存在");
+      if (o.trade_state === "SUCCESS" || o.trade_state === "REFUND") return fail("ORDERPAID", "订单已支付，不能发起关单");
+      if (o.trade_state === "CLOSED") return fail("ORDERCLOSED", "订单已关闭");
+      o.trade_state = "CLOSED";
+      return {};
+    },
+    refund(r) {
+      const o = orders.get(r.out_trade_no);
+      if (!o) return fail("ORDERNOTEXIST", "订单不存在");
+      if (!["SUCCESS", "REFUND"].includes(o.trade_state)) return fail("TRADE_STATE_ERROR", "订单状态错误");
+      if (r.total_fee !== o.total_fee || Number(r.refund_fee) > Number(o.total_fee) || !r.out_refund_no) return fail("PARAM_ERROR", "退款金额错误");
+      let refund = o.refunds.find((x) => x.out_refund_no === r.out_refund_no);
+      if (!refund) {
+        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: r.refund_fee, status: state.refundStatus ?? "SUCCESS" };
+        o.refunds.push(refund);
+        o.trade_state = "REFUND";
+      }
+      return { out_trade_no: o.out_trade_no, transaction_id: o.transaction_id, out_refund_no: refund.out_refund_no, refund_id: refund.refund_id, refund_fee: refund.refund_fee, total_fee: o.total_fee, cash_fee: o.total_fee };
+    },
+    refundquery(r) {
+      const o = orders.get(r.out_trade_no);
+      if (!o || o.refunds.length === 0) return fail("REFUNDNOTEXIST", "退款订单查询失败");
+      const f = { out_trade_no: o.out_trade_no, transaction_id: o.transaction_id, total_fee: o.total_fee, refund_count: String(o.refunds.length) };
+      o.refunds.forEach((x, n) => Object.assign(f, { [`out_refund_no_${n}`]: x.out_refund_no, [`refund_id_${n}`]: x.refund_id, [`refund_fee_${n}`]: x.refund_fee, [`refund_status_${n}`]: x.status }));
+      return f;
+    },
+  };
+
+  /** Handles POST /pay/<name> or /secapi/pay/refund. */
+  function handle(name, method, bodyText) {
+    if (method !== "POST") return commFail("REQUIRE_POST_METHOD");
+    if (!bodyText) return commFail("POST_DATA_EMPTY");
+    const r = parseWechatXml(bodyText);
+    if (!r) return commFail("XML_FORMAT_ERROR");
+    if (r.appid !== cfg.appid) return commFail("appid不存在");
+    if (r.mch_id !== cfg.mchId) return commFail("mch_id参数格式错误");
+    const signType = r.sign_type === "HMAC-SHA256" ? "HMAC-SHA256" : r.sign_type && r.sign_type !== "MD5" ? null : "MD5";
+    if (!signType || !r.sign || wechatSign(r, cfg.key, signType) !== r.sign) {
+      state.log.push({ provider: "wechat", api: name, rejected: "SIGNERROR" });
+      return commFail("签名错误");
+    }
+    const fault = takeFault(`wechat:${name}`);
+    if (fault === "systemerror") return reply(r, fail("SYSTEMERROR", "系统超时"));
+    if (fault === "orderpaid") return reply(r, fail("ORDERPAID", "该订单已支付"));
+    const fields = handlers[name](r);
+    state.log.push({ provider: "wechat", api: name, out_trade_no: r.out_trade_no });
+    return reply(r, fields, fault);
+  }
+
+  /** The buyer pays: the order becomes SUCCESS. */
+  function pay(outTradeNo) {
+    const o = orders.get(outTradeNo);
+    if (!o) return { error: "no such WeChat order (call unifiedorder first)" };
+    if (o.trade_state === "CLOSED") return { error: "the order is closed" };
+    if (o.trade_state === "NOTPAY") {
+      o.trade_state = "SUCCESS";
+      o.transaction_id = `42000${Date.now()}${randomBytes(4).toString("hex")}`.slice(0, 28);
+      o.time_end = beijing();
+    }
+    return { order: o };
+  }
+
+  /** The signed payment notify WeChat would POST for a paid order. */
+  function notifyBody(o, overrides = {}) {
+    const fields = {
+      appid: cfg.appid,
+      mch_id: cfg.mchId,
+      nonce_str: nonce(),
+      return_code: "SUCCESS",
+      result_code: "SUCCESS",
+      openid: "oSandboxBuyer",
+      is_subscribe: "N",
+      trade_type: "NATIVE",
+      bank_type: "OTHERS",
+      total_fee: o.total_fee,
+      fee_type: "CNY",
+      cash_fee: o.total_fee,
+      transaction_id: o.transaction_id,
+      out_trade_no: o.out_trade_no,
+      time_end: o.time_end,
+      ...overrides,
+    };
+    return toWechatXml(wechatSigned(fields, cfg.key, o.sign_type));
+  }
+
+  return { handle, pay, notifyBody, orders };
+}
