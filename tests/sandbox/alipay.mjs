@@ -68,7 +68,7 @@ export function createAlipay(cfg, state, takeFault) {
       if (!["TRADE_SUCCESS", "TRADE_FINISHED"].includes(t.trade_status) || fenOf(amount) !== fenOf(t.total_fee)) return alipayXml(false, { error: "REFUND_AMOUNT_NOT_VALID" });
       t.trade_status = "TRADE_CLOSED";
       t.refund = { batch_no: q.batch_no, notify_url: q.notify_url, amount };
-      state.pending.push(() => refundNotify(t));
+      setTimeout(() => refundNotify(t), 20);
       return alipayXml(true);
     },
   };

@@ -1,0 +1,144 @@
+// Starts the real stack for a test file: the provider sandbox on a free loopback port and
+// the built worker (edge/build) under workerd through Miniflare, with an in-memory KV
+// bound as ORDERS and the dev settings of .dev.vars.example pointed at the sandbox.
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { loadDevVars, startSandbox } from "../sandbox/server.mjs";
+
+const root = join(import.meta.dirname, "../..");
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const DEV = loadDevVars();
+export const TOKEN = DEV.MERCHANT_TOKEN;
+
+export async function startStack({ vars = {} } = {}) {
+  const sandboxPort = await freePort();
+  const workerPort = await freePort();
+  const sandbox = await startSandbox({ port: sandboxPort, quiet: true });
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const workerUrl = `http://127.0.0.1:${workerPort}`;
+  const bindings = {
+    ...DEV,
+    WECHAT_API_BASE: sandboxUrl,
+    ALIPAY_GATEWAY: `${sandboxUrl}/gateway.do`,
+    PUBLIC_BASE_URL: workerUrl,
+    ALLOWED_ORIGINS: "https://shop.example",
+    PROVIDER_TIMEOUT_MS: "1500",
+    ...vars,
+  };
+  const logs = [];
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: [
+        { type: "ESModule", path: join(root, "edge/build/index.js") },
+        { type: "CompiledWasm", path: join(root, "edge/build/index_bg.wasm") },
+      ],
+      compatibilityDate: "2026-11-01",
+      kvNamespaces: ["ORDERS"],
+      bindings,
+      host: "127.0.0.1",
+      port: workerPort,
+      handleStructuredLogs({ message }) {
+        for (const line of message.split("\n")) logs.push(line);
+      },
+      handleRuntimeStdio(stdout, stderr) {
+        for (const stream of [stdout, stderr]) {
+          let buf = "";
+          stream.on("data", (d) => {
+            buf += d;
+            let i;
+            while ((i = buf.indexOf("\n")) >= 0) {
+              logs.push(buf.slice(0, i));
+              buf = buf.slice(i + 1);
+            }
+          });
+        }
+      },
+    }),
+  );
+  await mf.ready;
+  const kv = await mf.getKVNamespace("ORDERS");
+
+  async function post(path, body, headers = {}) {
+    const resp = await fetch(workerUrl + path, { method: "POST", body, headers });
+    const text = await resp.text();
+    let json = null;
+    try {
+      json = JSON.parse(text);
+    } catch {}
+    return { status: resp.status, text, json, headers: resp.headers };
+  }
+
+  const stack = {
+    url: workerUrl,
+    sandboxUrl,
+    sandbox,
+    kv,
+    logs,
+    bindings,
+    post,
+    /** POST /api with a command object (or raw text); `token` adds the merchant's Bearer. */
+    api(cmd, { token, raw, headers = {} } = {}) {
+      const h = { "content-type": "application/json", ...headers };
+      if (token) h.authorization = `Bearer ${token === true ? TOKEN : token}`;
+      return post("/api", raw ?? JSON.stringify(cmd), h);
+    },
+    async createOrder(order_no, total_fee = 1990, extra = {}) {
+      const r = await stack.api({ cmd: "CreateOrder", order_no, total_fee, subject: "测试商品 Test item", ...extra }, { token: true });
+      if (r.json?.result !== 0) throw new Error(`CreateOrder failed: ${r.text}`);
+      return r.json.order;
+    },
+    async record(order_no) {
+      const text = await kv.get(`order:${order_no}`);
+      return text === null ? null : JSON.parse(text);
+    },
+    async state(order_no) {
+      return (await stack.api({ cmd: "WechatPayState", order_no })).json;
+    },
+    async sandboxPost(path, body) {
+      const r = await fetch(sandboxUrl + path, { method: "POST", body: JSON.stringify(body) });
+      return r.json();
+    },
+    pay(provider, out_trade_no, opts = {}) {
+      return stack.sandboxPost("/sandbox/pay", { provider, out_trade_no, ...opts });
+    },
+    fault(match, fault, times = 1) {
+      return stack.sandboxPost("/sandbox/faults", { match, fault, times });
+    },
+    async notifyBody(provider, out_trade_no, status) {
+      const q = new URLSearchParams({ provider, out_trade_no, ...(status ? { status } : {}) });
+      return (await fetch(`${sandboxUrl}/sandbox/notify?${q}`)).text();
+    },
+    /** Opens an order's Alipay cashier the way a browser would (creates the sandbox trade). */
+    async openCashier(order_no, return_url = "https://shop.example/done") {
+      const r = await stack.api({ cmd: "Pay", order_no, type: 1, return_url });
+      if (r.json?.result !== 0) throw new Error(`Pay failed: ${r.text}`);
+      const page = await fetch(r.json.pay_info.alipay_url);
+      return { url: r.json.pay_info.alipay_url, page: await page.text() };
+    },
+    async codeUrl(order_no) {
+      const r = await stack.api({ cmd: "WechatPay", order_no });
+      if (r.json?.result !== 0) throw new Error(`WechatPay failed: ${r.text}`);
+      return r.json.code_url;
+    },
+    transitions(order_no) {
+      return logs.filter((l) => l.includes('"event":"transition"') && l.includes(`"order_no":"${order_no}"`)).length;
+    },
+    async stop() {
+      await mf.dispose();
+      await sandbox.close();
+    },
+  };
+  return stack;
+}
