@@ -209,8 +209,16 @@ pub fn parse_command(body: &[u8]) -> Result<Command, ApiError> {
             return Err(ApiError::new(ResultCode::UnknownCommand, format!("unknown cmd `{shown}`")));
         }
     };
-    validate(&command)?;
+    command.validate()?;
     Ok(command)
+}
+
+impl Command {
+    /// Checks what the types alone cannot: Alipay's `return_url`, `CreateOrder`'s texts and
+    /// expiry. The SDK runs the same check before sending anything.
+    pub fn validate(&self) -> Result<(), ApiError> {
+        validate(self)
+    }
 }
 
 fn validate(command: &Command) -> Result<(), ApiError> {
