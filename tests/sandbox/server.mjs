@@ -184,7 +184,8 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     });
   });
   server.keepAliveTimeout = 1000;
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    server.once("error", (e) => reject(e.code === "EADDRINUSE" ? new Error(`sandbox: port ${port} is in use (another npm run dev?)`) : e));
     server.listen(port, host, () => {
       if (!quiet) console.log(`sandbox: WeChat Pay v2 and Alipay MAPI on http://${host}:${port}`);
       resolve({ server, state, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });

@@ -1,0 +1,90 @@
+// The demo checkout in Debian's Chromium against `npm run dev` (the same startDev the
+// command uses, on its own ports): both wallets, paid through the sandbox.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startDev } from "../../scripts/dev.mjs";
+import { freePort } from "../e2e/harness.mjs";
+import { decodeQr, launch } from "./chromium.mjs";
+
+let dev;
+let browser;
+const state = mkdtempSync(join(tmpdir(), "paybridge-dev-"));
+
+before(async () => {
+  dev = await startDev({ quiet: true, persistTo: state, port: await freePort(), sandboxPort: await freePort() });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await dev?.stop();
+  rmSync(state, { recursive: true, force: true });
+});
+
+async function openShop(lang = "en") {
+  const page = await browser.context.newPage();
+  const apiReplies = [];
+  page.on("response", async (r) => {
+    if (!r.url().endsWith("/api") || r.request().method() !== "POST") return;
+    try {
+      apiReplies.push({ request: JSON.parse(r.request().postData()), reply: await r.json() });
+    } catch {
+      // the page navigated away before the body was read
+    }
+  });
+  await page.goto(`${dev.url}/?lang=${lang}`);
+  await page.waitForSelector("body[data-ready=true]");
+  return { page, apiReplies };
+}
+
+describe("WeChat Pay in the demo", () => {
+  it("shows the API's code_url as a scannable QR code and turns paid within one poll interval", async () => {
+    const { page, apiReplies } = await openShop("zh");
+    await page.click("#method-wechat");
+    await page.click("#pay-button");
+    const qr = await page.waitForSelector("#qr svg");
+    const apiCode = apiReplies.find((x) => x.request.cmd === "WechatPay").reply.code_url;
+    assert.match(apiCode, /^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    assert.equal(decodeQr(await qr.screenshot()), apiCode);
+    assert.match(await page.textContent("#countdown"), /^(9|10):\d\d$|^0?9:\d\d$/);
+    assert.equal(await page.getAttribute("#status", "data-state"), "waiting");
+    assert.equal(await page.textContent("#status"), "等待支付…");
+
+    // The buyer's phone: the sandbox page behind the "simulate scan" link.
+    const link = await page.getAttribute("#simulate-scan", "href");
+    assert.ok(link.startsWith(`${dev.sandboxUrl}/wechat/scan?pr=`));
+    const phone = await browser.context.newPage();
+    await phone.goto(link);
+    const paidAt = Date.now();
+    await phone.click("#wechat-pay");
+    await page.waitForSelector("#status[data-state=paid]", { timeout: 2500 });
+    const shownAfter = Date.now() - paidAt;
+    assert.ok(shownAfter <= 2500, `paid shown after ${shownAfter} ms`);
+    assert.equal(await page.textContent("#status"), "支付成功");
+    const orderNo = await page.getAttribute("#qr svg", "data-order-no").catch(() => null) ?? (await page.getAttribute("#qr", "data-order-no"));
+    const polls = apiReplies.filter((x) => x.request.cmd === "WechatPayState");
+    assert.ok(polls.length >= 1);
+    assert.equal(polls.at(-1).reply.pay_state, 1);
+    assert.ok(orderNo?.startsWith("demo"));
+    await phone.close();
+    await page.close();
+  });
+});
+
+describe("Alipay in the demo", () => {
+  it("goes to the sandbox cashier and returns to the result page as paid", async () => {
+    const { page } = await openShop("en");
+    await page.click("#method-alipay");
+    await Promise.all([page.waitForURL(`${dev.sandboxUrl}/gateway.do?**`), page.click("#pay-button")]);
+    assert.match(await page.textContent(".amount"), /0\.01/);
+    await Promise.all([page.waitForURL(`${dev.url}/result?**`), page.click("#alipay-pay")]);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get("pay_state"), "1");
+    await page.waitForSelector("#result-status[data-state=paid]", { timeout: 5000 });
+    assert.equal(await page.textContent("#result-status"), "Payment received");
+    assert.equal(await page.textContent("#order-no"), url.searchParams.get("order_no"));
+    await page.close();
+  });
+});
