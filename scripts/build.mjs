@@ -3,7 +3,7 @@
 // Usage: node scripts/build.mjs [worker] [sdk]   (both when none is named)
 // Every tool comes from this machine (see scripts/setup.mjs); nothing is downloaded.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { toolEnv } from "./tools.mjs";
@@ -29,6 +29,10 @@ export function buildSdk() {
     run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge"]);
     run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_bg.wasm"), "-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "-o", join(out, "paybridge_bg.wasm")]);
     for (const extra of ["package.json", ".gitignore", "README.md"]) rmSync(join(out, extra), { force: true });
+    // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
+    // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.
+    const dts = join(out, "paybridge.d.ts");
+    writeFileSync(dts, `/// <reference lib="esnext.disposable" />\n${readFileSync(dts, "utf8")}`);
   }
   const demo = join(root, "www/sdk");
   rmSync(demo, { recursive: true, force: true });
