@@ -99,7 +99,11 @@ async fn wechat_code(config: &Config, kv: &KvStore, order_no: &OrderNo, now: i64
             // WeChat says it is paid: record the payment, then report it.
             let events = sync::wechat_query(config, &wx, &order, now).await?;
             let order = store::apply(kv, order_no, events, now, true).await?;
-            return Err(ApiError::new(ResultCode::OrderNotPayable, format!("the order is {}", order.state.name())));
+            return Err(if order.state == PayState::Waiting {
+                ApiError::new(ResultCode::ProviderRejected, "WeChat Pay answered ORDERPAID but orderquery does not confirm a payment")
+            } else {
+                ApiError::new(ResultCode::OrderNotPayable, format!("the order is {}", order.state.name()))
+            });
         }
         Err(e) => return Err(errors::wechat(&e)),
     };

@@ -7,34 +7,58 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::time::Duration;
 
-use futures_util::lock::Mutex;
 use paycore::OrderNo;
 use paycore::api::ApiError;
 use paycore::order::{Event, Order, Outcome, Refusal};
 use worker::kv::KvStore;
-use worker::console_log;
+use worker::{Delay, console_log};
 
 use crate::config::Config;
 use crate::errors;
 
+/// A lock older than this is taken over: its request was cancelled before releasing it.
+const STALE_LOCK_MS: f64 = 5_000.0;
+
 thread_local! {
-    static LOCKS: RefCell<HashMap<String, Rc<Mutex<()>>>> = RefCell::new(HashMap::new());
+    /// Orders being changed by a request of this isolate, with when the lock was taken.
+    static HELD: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
 }
 
-/// Runs `f` while holding this isolate's lock for `key`.
-async fn with_lock<T>(key: &str, f: impl AsyncFnOnce() -> T) -> T {
-    let lock = LOCKS.with(|l| l.borrow_mut().entry(key.to_owned()).or_default().clone());
-    let result = {
-        let _guard = lock.lock().await;
-        f().await
-    };
-    // Drop the entry when no one else holds or waits for it.
-    if Rc::strong_count(&lock) == 2 {
-        LOCKS.with(|l| l.borrow_mut().remove(key));
+struct LockGuard(String);
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        HELD.with(|h| h.borrow_mut().remove(&self.0));
     }
-    result
+}
+
+/// Runs `f` while holding this isolate's lock for `key`. Waiters poll on their own timer:
+/// workerd cancels a request whose promise is resolved from another request's context,
+/// so a lock that wakes waiters directly would hang them.
+async fn with_lock<T>(key: &str, f: impl AsyncFnOnce() -> T) -> T {
+    let mut backoff_ms = 1;
+    loop {
+        let now = worker::Date::now().as_millis() as f64;
+        let acquired = HELD.with(|h| {
+            let mut h = h.borrow_mut();
+            match h.get(key) {
+                Some(&since) if now - since < STALE_LOCK_MS => false,
+                _ => {
+                    h.insert(key.to_owned(), now);
+                    true
+                }
+            }
+        });
+        if acquired {
+            break;
+        }
+        Delay::from(Duration::from_millis(backoff_ms)).await;
+        backoff_ms = (backoff_ms * 2).min(32);
+    }
+    let _guard = LockGuard(key.to_owned());
+    f().await
 }
 
 fn order_key(order_no: &OrderNo) -> String {

@@ -70,9 +70,11 @@ export async function startStack({ vars = {} } = {}) {
   await mf.ready;
   const kv = await mf.getKVNamespace("ORDERS");
 
+  const replies = [];
   async function post(path, body, headers = {}) {
     const resp = await fetch(workerUrl + path, { method: "POST", body, headers });
     const text = await resp.text();
+    replies.push({ path, status: resp.status, text, headers: [...resp.headers].map(([k, v]) => `${k}: ${v}`).join("\n") });
     let json = null;
     try {
       json = JSON.parse(text);
@@ -86,6 +88,7 @@ export async function startStack({ vars = {} } = {}) {
     sandbox,
     kv,
     logs,
+    replies,
     bindings,
     post,
     /** POST /api with a command object (or raw text); `token` adds the merchant's Bearer. */
