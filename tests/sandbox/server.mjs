@@ -33,7 +33,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
   const v = loadDevVars();
   const wechatCfg = { appid: v.WECHAT_APPID, mchId: v.WECHAT_MCH_ID, key: v.WECHAT_API_KEY };
   const alipayCfg = { partner: v.ALIPAY_PARTNER, key: v.ALIPAY_KEY, sellerEmail: v.ALIPAY_SELLER_EMAIL };
-  const state = { wechat: new Map(), alipay: new Map(), notifyIds: new Map(), faults: [], log: [], deliveries: 0 };
+  const state = { wechat: new Map(), alipay: new Map(), notifyIds: new Map(), faults: [], log: [], deliveries: 0, requests: [] };
 
   function takeFault(name) {
     const rule = state.faults.find((f) => f.match === name && f.times > 0);
@@ -85,6 +85,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
 
   async function route(req, url, body) {
     const p = url.pathname;
+    if (p.startsWith("/pay/") || p.startsWith("/secapi/") || p === "/gateway.do") state.requests.push(`${req.method} ${url.pathname}${url.search}\n${body}`);
     if (p.startsWith("/pay/") || p === "/secapi/pay/refund") {
       const name = p === "/secapi/pay/refund" ? "refund" : p.slice(5);
       if (!["unifiedorder", "orderquery", "closeorder", "refundquery"].includes(name) && name !== "refund") return { status: 404, type: "text/plain", body: "not found" };
