@@ -1,0 +1,37 @@
+//! The WeChat notify verifier on arbitrary bodies, and on correctly signed bodies with
+//! arbitrary fields: never panics; accepts only what carries a valid signature.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use paycore::Fields;
+use paycore::sign::{SecretKey, WechatSignType, wechat_sign, wechat_verify};
+use paycore::wechat::WechatConfig;
+use paycore::wechat::notify::verify;
+use paycore::xml::{parse_wechat, write_wechat};
+
+fuzz_target!(|data: &[u8]| {
+    let cfg = WechatConfig {
+        appid: "wx2421b1c4370ec43b".into(),
+        mch_id: "10000100".into(),
+        api_key: SecretKey::new("sandboxWechatApiKey0123456789abc"),
+        api_base: "http://127.0.0.1".into(),
+        sign_type: WechatSignType::HmacSha256,
+    };
+    if let Ok((notify, _)) = verify(&cfg, data) {
+        let fields = parse_wechat(data).unwrap();
+        assert!(wechat_verify(&fields, &cfg.api_key).is_ok(), "accepted without a valid signature");
+        assert_eq!(fields.get("out_trade_no"), Some(notify.order_no.as_str()));
+    }
+    // Sign whatever fields the input holds, then verify: must be accepted or refused for a
+    // business reason, never for the signature.
+    if let Ok(mut fields) = parse_wechat(data) {
+        fields.remove("sign");
+        fields.remove("sign_type");
+        let sign = wechat_sign(&fields, &cfg.api_key, WechatSignType::Md5);
+        let mut signed: Fields = fields.clone();
+        signed.set("sign", sign);
+        let body = write_wechat(&signed);
+        if let Err(paycore::wechat::notify::NotifyError::Sign(e)) = verify(&cfg, body.as_bytes()) {
+            panic!("our own signature was refused: {e}");
+        }
+    }
+});
