@@ -76,7 +76,9 @@ fn json_fields(input: &str) -> Result<Fields, UsageError> {
 fn explain(algorithm: Algorithm, fields: &Fields) {
     let presign = match algorithm {
         Algorithm::AlipayMapiMd5 => {
-            String::from_utf8_lossy(&alipay_presign(fields.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())))).into_owned() + "<key>"
+            String::from_utf8_lossy(&alipay_presign(fields.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes()))))
+                .into_owned()
+                + "<key>"
         }
         _ => wechat_presign(fields) + "&key=<key>",
     };

@@ -11,7 +11,8 @@ fn paysign(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("paysign runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    // A usage error exits before reading stdin: a broken pipe here is expected then.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     let out = child.wait_with_output().unwrap();
     (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
@@ -28,7 +29,9 @@ fn signs_the_wechat_doc_example() {
     let (code, out, _) = paysign(&["sign", "--algorithm", "WXPAY-V2-HMAC-SHA256", "--key", WX_KEY], WX_DOC);
     assert_eq!((code, out.trim()), (0, "6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6"));
     let (_, _, err) = paysign(&["sign", "--algorithm", "WXPAY-V2-MD5", "--key", WX_KEY, "--explain"], WX_DOC);
-    assert!(err.contains("appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=<key>"));
+    assert!(err.contains(
+        "appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=<key>"
+    ));
     assert!(!err.contains(WX_KEY));
 }
 
@@ -50,7 +53,10 @@ fn verifies_json_xml_and_form() {
 
 #[test]
 fn parses_both_providers() {
-    let (code, out, _) = paysign(&["parse", "--provider", "wechat"], "<xml><return_code><![CDATA[SUCCESS]]></return_code><total_fee>1</total_fee></xml>");
+    let (code, out, _) = paysign(
+        &["parse", "--provider", "wechat"],
+        "<xml><return_code><![CDATA[SUCCESS]]></return_code><total_fee>1</total_fee></xml>",
+    );
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v, serde_json::json!({"return_code": "SUCCESS", "total_fee": "1"}));

@@ -10,8 +10,8 @@ mod reply;
 
 pub use codes::{ApiError, ResultCode};
 pub use command::{
-    Command, CreateOrderRequest, DEFAULT_EXPIRE_SECONDS, MAX_BODY_BYTES, MAX_EXPIRE_SECONDS, MIN_EXPIRE_SECONDS, OrderRef, PayRequest, PayType,
-    StateRequest, WechatPayRequest, parse_command,
+    Command, CreateOrderRequest, DEFAULT_EXPIRE_SECONDS, MAX_BODY_BYTES, MAX_EXPIRE_SECONDS, MIN_EXPIRE_SECONDS,
+    OrderRef, PayRequest, PayType, StateRequest, WechatPayRequest, parse_command,
 };
 pub use reply::{ErrorReply, OrderReply, OrderView, PayInfo, PayReply, StateReply, WechatPayReply};
 

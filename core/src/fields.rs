@@ -53,8 +53,7 @@ impl Fields {
 
     /// The non-empty value of `name`, or [`MissingField`].
     pub fn required(&self, name: &str) -> Result<&str, MissingField> {
-        self.non_empty(name)
-            .ok_or_else(|| MissingField(name.to_owned()))
+        self.non_empty(name).ok_or_else(|| MissingField(name.to_owned()))
     }
 
     /// Removes a field and returns its value.

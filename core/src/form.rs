@@ -109,9 +109,7 @@ impl RawForm {
     pub fn text(&self, name: &str) -> Result<Option<&str>, FormError> {
         match self.0.get(name.as_bytes()) {
             None => Ok(None),
-            Some(v) => std::str::from_utf8(v)
-                .map(Some)
-                .map_err(|_| FormError::NotUtf8(name.to_owned())),
+            Some(v) => std::str::from_utf8(v).map(Some).map_err(|_| FormError::NotUtf8(name.to_owned())),
         }
     }
 

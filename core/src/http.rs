@@ -65,10 +65,7 @@ pub fn is_http_url(url: &str) -> bool {
     match rest {
         Some(rest) => {
             let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-            !host.is_empty()
-                && !host.contains('@')
-                && url.len() <= 1024
-                && url.bytes().all(|b| b.is_ascii_graphic())
+            !host.is_empty() && !host.contains('@') && url.len() <= 1024 && url.bytes().all(|b| b.is_ascii_graphic())
         }
         None => false,
     }
@@ -83,7 +80,15 @@ mod tests {
         assert_eq!(join_url("http://127.0.0.1:8788/", "/pay/orderquery"), "http://127.0.0.1:8788/pay/orderquery");
         assert!(is_http_url("https://shop.example.com/done?x=1"));
         assert!(is_http_url("http://127.0.0.1:8787/result.html"));
-        for bad in ["javascript:alert(1)", "//evil.com", "ftp://x", "https://", "https://a b", "https://user@evil.com", "data:text/html,x"] {
+        for bad in [
+            "javascript:alert(1)",
+            "//evil.com",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://user@evil.com",
+            "data:text/html,x",
+        ] {
             assert!(!is_http_url(bad), "{bad}");
         }
     }

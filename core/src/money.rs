@@ -79,10 +79,7 @@ impl AmountFen {
             let d = u64::from(b - b'0');
             cents += if i == 0 { d * 10 } else { d };
         }
-        let fen = yuan
-            .checked_mul(100)
-            .and_then(|f| f.checked_add(cents))
-            .ok_or(MoneyError::TooLarge)?;
+        let fen = yuan.checked_mul(100).and_then(|f| f.checked_add(cents)).ok_or(MoneyError::TooLarge)?;
         Self::new(fen)
     }
 
@@ -141,10 +138,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_out_of_range() {
-        for bad in [
-            "", ".5", "1.", "1.234", "-1", "+1", "1e2", " 1", "1 ", "0x10", "1,00", "１",
-            "NaN", "1..2", "99999999999",
-        ] {
+        for bad in
+            ["", ".5", "1.", "1.234", "-1", "+1", "1e2", " 1", "1 ", "0x10", "1,00", "１", "NaN", "1..2", "99999999999"]
+        {
             assert!(AmountFen::parse_yuan(bad).is_err(), "{bad:?} accepted");
         }
         assert_eq!(AmountFen::parse_yuan("0.00"), Err(MoneyError::Zero));

@@ -5,7 +5,14 @@ use super::*;
 use proptest::prelude::*;
 
 fn order() -> Order {
-    Order::new(OrderNo::parse("order_0001").unwrap(), AmountFen::new(1990).unwrap(), "T恤".into(), String::new(), 1000, 2800)
+    Order::new(
+        OrderNo::parse("order_0001").unwrap(),
+        AmountFen::new(1990).unwrap(),
+        "T恤".into(),
+        String::new(),
+        1000,
+        2800,
+    )
 }
 
 fn paid(provider: Provider, tx: &str, fen: u64) -> Event {
@@ -46,7 +53,10 @@ fn waiting_to_paid_once() {
     assert_eq!(o.state, PayState::Paid);
     assert_eq!(o.apply(paid(Provider::Wechat, "tx1", 1990), 1501), Ok(Outcome::Unchanged));
     assert_eq!(o.history.len(), 1);
-    assert_eq!(o.history[0], Transition { from: PayState::Waiting, to: PayState::Paid, source: Source::WechatNotify, at: 1500 });
+    assert_eq!(
+        o.history[0],
+        Transition { from: PayState::Waiting, to: PayState::Paid, source: Source::WechatNotify, at: 1500 }
+    );
 }
 
 #[test]

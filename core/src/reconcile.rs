@@ -72,7 +72,15 @@ pub fn wechat_query_events(r: &OrderQueryReply, now: i64) -> Vec<Event> {
     }
 }
 
-fn alipay_events(status: &crate::alipay::TradeStatus, trade_no: &str, amount: crate::AmountFen, paid_at: Option<String>, order: &Order, source: Source, now: i64) -> Vec<Event> {
+fn alipay_events(
+    status: &crate::alipay::TradeStatus,
+    trade_no: &str,
+    amount: crate::AmountFen,
+    paid_at: Option<String>,
+    order: &Order,
+    source: Source,
+    now: i64,
+) -> Vec<Event> {
     let already_paid = matches!(order.state, PayState::Paid | PayState::Refunded);
     match status.pay_state(already_paid) {
         Some(PayState::Paid) => vec![Event::Paid(Payment {
@@ -86,7 +94,10 @@ fn alipay_events(status: &crate::alipay::TradeStatus, trade_no: &str, amount: cr
         Some(PayState::Cancelled) => vec![Order::close_event(CloseReason::Provider, source, now)],
         // A closed trade after payment is a full refund, but only for the trade that paid.
         Some(PayState::Refunded)
-            if order.payment.as_ref().is_some_and(|p| p.provider == Provider::Alipay && p.transaction_id == trade_no) =>
+            if order
+                .payment
+                .as_ref()
+                .is_some_and(|p| p.provider == Provider::Alipay && p.transaction_id == trade_no) =>
         {
             vec![Event::Refunded { refund_id: None, source }]
         }
@@ -113,7 +124,14 @@ mod tests {
     use crate::{AmountFen, OrderNo};
 
     fn order() -> Order {
-        Order::new(OrderNo::parse("order_0001").unwrap(), AmountFen::new(100).unwrap(), "s".into(), String::new(), 0, 1800)
+        Order::new(
+            OrderNo::parse("order_0001").unwrap(),
+            AmountFen::new(100).unwrap(),
+            "s".into(),
+            String::new(),
+            0,
+            1800,
+        )
     }
 
     fn query(state: &str, paid: bool) -> OrderQueryReply {
@@ -144,7 +162,11 @@ mod tests {
 
     #[test]
     fn alipay_closed_means_refund_only_after_its_own_payment() {
-        let reply = |status: &str| TradeQueryReply { trade_no: "2024".into(), trade_status: TradeStatus::parse(status), total_fee: AmountFen::new(100).unwrap() };
+        let reply = |status: &str| TradeQueryReply {
+            trade_no: "2024".into(),
+            trade_status: TradeStatus::parse(status),
+            total_fee: AmountFen::new(100).unwrap(),
+        };
         let mut o = order();
         assert_eq!(alipay_query_events(&reply("WAIT_BUYER_PAY"), &o, 5), vec![]);
         let paid = alipay_query_events(&reply("TRADE_SUCCESS"), &o, 5);
@@ -152,7 +174,10 @@ mod tests {
         assert_eq!(alipay_query_events(&reply("TRADE_FINISHED"), &o, 6), vec![]);
         let other = TradeQueryReply { trade_no: "9999".into(), ..reply("TRADE_CLOSED") };
         assert_eq!(alipay_query_events(&other, &o, 7), vec![]);
-        assert_eq!(alipay_query_events(&reply("TRADE_CLOSED"), &o, 7), vec![Event::Refunded { refund_id: None, source: Source::AlipayQuery }]);
+        assert_eq!(
+            alipay_query_events(&reply("TRADE_CLOSED"), &o, 7),
+            vec![Event::Refunded { refund_id: None, source: Source::AlipayQuery }]
+        );
     }
 
     #[test]

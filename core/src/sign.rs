@@ -134,10 +134,8 @@ pub fn hex_eq(expected: &str, received: &str) -> bool {
 /// sorted by name byte-wise, raw values, `k=v` joined with `&`. Bytes, not text, because a
 /// notify may arrive in GBK: the signature is over the bytes as decoded from the form.
 pub fn alipay_presign<'a>(pairs: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Vec<u8> {
-    let mut kept: Vec<(&[u8], &[u8])> = pairs
-        .into_iter()
-        .filter(|(k, v)| !v.is_empty() && *k != b"sign" && *k != b"sign_type")
-        .collect();
+    let mut kept: Vec<(&[u8], &[u8])> =
+        pairs.into_iter().filter(|(k, v)| !v.is_empty() && *k != b"sign" && *k != b"sign_type").collect();
     kept.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::new();
     for (i, (k, v)) in kept.into_iter().enumerate() {
@@ -179,11 +177,7 @@ pub fn alipay_verify<'a>(
     }
     let sign = sign.filter(|s| !s.is_empty()).ok_or(SignError::Missing)?;
     let received = std::str::from_utf8(sign).map_err(|_| SignError::Mismatch)?;
-    if hex_eq(&alipay_sign(pairs, key), received) {
-        Ok(())
-    } else {
-        Err(SignError::Mismatch)
-    }
+    if hex_eq(&alipay_sign(pairs, key), received) { Ok(()) } else { Err(SignError::Mismatch) }
 }
 
 /// [`alipay_sign`] over a text field map.
@@ -227,11 +221,7 @@ pub fn wechat_sign(fields: &Fields, key: &SecretKey, sign_type: WechatSignType) 
 pub fn wechat_verify(fields: &Fields, key: &SecretKey) -> Result<WechatSignType, SignError> {
     let sign_type = WechatSignType::from_field(fields.get("sign_type"))?;
     let received = fields.non_empty("sign").ok_or(SignError::Missing)?;
-    if hex_eq(&wechat_sign(fields, key, sign_type), received) {
-        Ok(sign_type)
-    } else {
-        Err(SignError::Mismatch)
-    }
+    if hex_eq(&wechat_sign(fields, key, sign_type), received) { Ok(sign_type) } else { Err(SignError::Mismatch) }
 }
 
 /// Signs with any [`Algorithm`] (the `paysign` tool's entry point).
@@ -246,11 +236,7 @@ pub fn sign_with(algorithm: Algorithm, fields: &Fields, key: &SecretKey) -> Stri
 /// Verifies the `sign` field of `fields` with a chosen [`Algorithm`].
 pub fn verify_with(algorithm: Algorithm, fields: &Fields, key: &SecretKey) -> Result<(), SignError> {
     let received = fields.non_empty("sign").ok_or(SignError::Missing)?;
-    if hex_eq(&sign_with(algorithm, fields, key), received) {
-        Ok(())
-    } else {
-        Err(SignError::Mismatch)
-    }
+    if hex_eq(&sign_with(algorithm, fields, key), received) { Ok(()) } else { Err(SignError::Mismatch) }
 }
 
 #[cfg(test)]

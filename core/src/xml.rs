@@ -77,7 +77,11 @@ struct Frame {
 
 /// Walks `body` and calls `leaf(path, text)` for every element without child elements;
 /// `path` holds the element names from the root down. Returns the root's name.
-fn walk(body: &[u8], max_depth: usize, mut leaf: impl FnMut(&[Frame], String) -> Result<(), XmlError>) -> Result<String, XmlError> {
+fn walk(
+    body: &[u8],
+    max_depth: usize,
+    mut leaf: impl FnMut(&[Frame], String) -> Result<(), XmlError>,
+) -> Result<String, XmlError> {
     if body.len() > MAX_BYTES {
         return Err(XmlError::TooLarge);
     }
@@ -197,11 +201,7 @@ pub fn parse_wechat(body: &[u8]) -> Result<Fields, XmlError> {
     let mut fields = Fields::new();
     let root = walk(body, 2, |path, text| {
         let name = &path[path.len() - 1].name;
-        if fields.insert_new(name.clone(), text) {
-            Ok(())
-        } else {
-            Err(XmlError::Duplicate(name.clone()))
-        }
+        if fields.insert_new(name.clone(), text) { Ok(()) } else { Err(XmlError::Duplicate(name.clone())) }
     })?;
     if root != "xml" {
         return Err(XmlError::WrongRoot { expected: "xml" });
@@ -215,11 +215,7 @@ pub fn parse_paths(body: &[u8], expected_root: &'static str, max_depth: usize) -
     let mut fields = Fields::new();
     let root = walk(body, max_depth, |path, text| {
         let joined = path[1..].iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join("/");
-        if fields.insert_new(joined.clone(), text) {
-            Ok(())
-        } else {
-            Err(XmlError::Duplicate(joined))
-        }
+        if fields.insert_new(joined.clone(), text) { Ok(()) } else { Err(XmlError::Duplicate(joined)) }
     })?;
     if root != expected_root {
         return Err(XmlError::WrongRoot { expected: expected_root });

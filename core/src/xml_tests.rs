@@ -26,7 +26,8 @@ fn write_then_read_round_trips_awkward_values() {
 
 #[test]
 fn rejects_doctype_and_entities() {
-    let xxe = b"<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><xml><a>&xxe;</a></xml>";
+    let xxe =
+        b"<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><xml><a>&xxe;</a></xml>";
     assert_eq!(parse_wechat(xxe), Err(XmlError::Doctype));
     let billion = b"<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]><xml><a>&lol2;</a></xml>";
     assert_eq!(parse_wechat(billion), Err(XmlError::Doctype));

@@ -1,7 +1,9 @@
 //! The spec's public commands: `Pay`, `WechatPay` and `WechatPayState`.
 
 use paycore::alipay::pay_url::{self, DirectPay};
-use paycore::api::{ApiError, PayInfo, PayReply, PayRequest, PayType, ResultCode, StateReply, WechatPayReply, WechatPayRequest};
+use paycore::api::{
+    ApiError, PayInfo, PayReply, PayRequest, PayType, ResultCode, StateReply, WechatPayReply, WechatPayRequest,
+};
 use paycore::order::{AlipaySession, Order, PayState, WechatSession};
 use paycore::wechat::reply::{self as wechat_reply, ReplyError};
 use paycore::wechat::{self, ErrorCode};
@@ -17,7 +19,10 @@ const MIN_REMAINING_FOR_NEW_CODE: i64 = 60;
 
 fn ensure_payable(order: &Order, now: i64) -> Result<(), ApiError> {
     if order.state != PayState::Waiting {
-        return Err(ApiError::new(ResultCode::OrderNotPayable, format!("the order is {} ({})", order.state.name(), order.state.desc())));
+        return Err(ApiError::new(
+            ResultCode::OrderNotPayable,
+            format!("the order is {} ({})", order.state.name(), order.state.desc()),
+        ));
     }
     if order.is_expired(now) {
         return Err(ApiError::new(ResultCode::OrderExpired, "the order has expired"));
@@ -30,7 +35,10 @@ pub async fn pay(config: &Config, kv: &KvStore, req: PayRequest, now: i64) -> Re
     let pay_info = match req.pay_type {
         PayType::Alipay => {
             let return_url = req.return_url.unwrap_or_default();
-            PayInfo { alipay_url: Some(alipay_url(config, kv, &req.order_no, return_url, now).await?), wechat_pay_url: None }
+            PayInfo {
+                alipay_url: Some(alipay_url(config, kv, &req.order_no, return_url, now).await?),
+                wechat_pay_url: None,
+            }
         }
         PayType::Wechat => {
             let (code_url, _) = wechat_code(config, kv, &req.order_no, now).await?;
@@ -40,7 +48,13 @@ pub async fn pay(config: &Config, kv: &KvStore, req: PayRequest, now: i64) -> Re
     Ok(PayReply { result: 0, msg: String::new(), pay_info })
 }
 
-async fn alipay_url(config: &Config, kv: &KvStore, order_no: &OrderNo, return_url: String, now: i64) -> Result<String, ApiError> {
+async fn alipay_url(
+    config: &Config,
+    kv: &KvStore,
+    order_no: &OrderNo,
+    return_url: String,
+    now: i64,
+) -> Result<String, ApiError> {
     let ali = config.alipay()?;
     let notify_url = config.public_url("/notify/alipay")?;
     let our_return_url = config.public_url("/return/alipay")?;
@@ -100,7 +114,10 @@ async fn wechat_code(config: &Config, kv: &KvStore, order_no: &OrderNo, now: i64
             let events = sync::wechat_query(config, &wx, &order, now).await?;
             let order = store::apply(kv, order_no, events, now, true).await?;
             return Err(if order.state == PayState::Waiting {
-                ApiError::new(ResultCode::ProviderRejected, "WeChat Pay answered ORDERPAID but orderquery does not confirm a payment")
+                ApiError::new(
+                    ResultCode::ProviderRejected,
+                    "WeChat Pay answered ORDERPAID but orderquery does not confirm a payment",
+                )
             } else {
                 ApiError::new(ResultCode::OrderNotPayable, format!("the order is {}", order.state.name()))
             });
@@ -121,7 +138,12 @@ async fn wechat_code(config: &Config, kv: &KvStore, order_no: &OrderNo, now: i64
 
 /// `WechatPay`: the `code_url` (and, as an extension, `expires_at`). A `notify_url` in
 /// the request is ignored: notifies always come to this worker.
-pub async fn wechat_pay(config: &Config, kv: &KvStore, req: WechatPayRequest, now: i64) -> Result<WechatPayReply, ApiError> {
+pub async fn wechat_pay(
+    config: &Config,
+    kv: &KvStore,
+    req: WechatPayRequest,
+    now: i64,
+) -> Result<WechatPayReply, ApiError> {
     let (code_url, expires_at) = wechat_code(config, kv, &req.order_no, now).await?;
     Ok(WechatPayReply { result: 0, msg: String::new(), code_url, expires_at })
 }
@@ -129,7 +151,10 @@ pub async fn wechat_pay(config: &Config, kv: &KvStore, req: WechatPayRequest, no
 /// `WechatPayState`: the order's state, after asking the providers when it is due.
 pub async fn state(config: &Config, kv: &KvStore, order_no: &OrderNo, now: i64) -> Result<StateReply, ApiError> {
     let order = store::load_existing(kv, order_no).await?;
-    let order = if reconcile::should_check(&order, now) || reconcile::is_expired_unpaid(&order, now) || order.refund.is_some() {
+    let order = if reconcile::should_check(&order, now)
+        || reconcile::is_expired_unpaid(&order, now)
+        || order.refund.is_some()
+    {
         sync::refresh(config, kv, order, now).await?
     } else {
         order

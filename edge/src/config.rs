@@ -42,7 +42,9 @@ impl Config {
         let sign_type = match self.get("WECHAT_SIGN_TYPE").as_deref() {
             None | Some("HMAC-SHA256") => WechatSignType::HmacSha256,
             Some("MD5") => WechatSignType::Md5,
-            Some(_) => return Err(ApiError::new(ResultCode::NotConfigured, "WECHAT_SIGN_TYPE must be MD5 or HMAC-SHA256")),
+            Some(_) => {
+                return Err(ApiError::new(ResultCode::NotConfigured, "WECHAT_SIGN_TYPE must be MD5 or HMAC-SHA256"));
+            }
         };
         Ok(WechatConfig {
             appid: self.required("WECHAT_APPID")?,
@@ -76,8 +78,7 @@ impl Config {
     /// Whether `origin` may call the API from a browser (`ALLOWED_ORIGINS`, comma-separated;
     /// `*` allows any).
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        self.get("ALLOWED_ORIGINS")
-            .is_some_and(|list| list.split(',').map(str::trim).any(|o| o == "*" || o == origin))
+        self.get("ALLOWED_ORIGINS").is_some_and(|list| list.split(',').map(str::trim).any(|o| o == "*" || o == origin))
     }
 
     /// Provider call timeout in milliseconds (default 8000).

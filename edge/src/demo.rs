@@ -28,9 +28,15 @@ fn ensure_on(config: &Config) -> Result<(), ApiError> {
 }
 
 /// `POST /demo/order`: a new order for the demo item (¥0.01, 10 minutes to pay).
-pub async fn create_order(config: &Config, kv: &KvStore, now: i64, random: &str) -> Result<OrderReply<OrderView>, ApiError> {
+pub async fn create_order(
+    config: &Config,
+    kv: &KvStore,
+    now: i64,
+    random: &str,
+) -> Result<OrderReply<OrderView>, ApiError> {
     ensure_on(config)?;
-    let order_no = OrderNo::parse(&format!("demo{now}{}", &random[..8])).map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))?;
+    let order_no = OrderNo::parse(&format!("demo{now}{}", &random[..8]))
+        .map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))?;
     let req = CreateOrderRequest {
         order_no,
         total_fee: AmountFen::MIN,

@@ -29,13 +29,16 @@ pub fn transport(provider: &str, t: &Transport) -> ApiError {
 /// -16 for WeChat's refusals, -17 for replies that fail parsing or verification.
 pub fn wechat(e: &ReplyError) -> ApiError {
     match e {
-        ReplyError::Business { code, description } if code.as_str().is_empty() => {
-            ApiError::new(ResultCode::ProviderRejected, format!("WeChat Pay result_code FAIL without err_code {description}"))
-        }
+        ReplyError::Business { code, description } if code.as_str().is_empty() => ApiError::new(
+            ResultCode::ProviderRejected,
+            format!("WeChat Pay result_code FAIL without err_code {description}"),
+        ),
         ReplyError::Business { code, description } => {
             ApiError::new(ResultCode::ProviderRejected, format!("WeChat Pay {code}: {description}"))
         }
-        ReplyError::Communication(msg) => ApiError::new(ResultCode::ProviderRejected, format!("WeChat Pay FAIL: {msg}")),
+        ReplyError::Communication(msg) => {
+            ApiError::new(ResultCode::ProviderRejected, format!("WeChat Pay FAIL: {msg}"))
+        }
         other => ApiError::new(ResultCode::ProviderBadReply, format!("WeChat Pay reply rejected: {other}")),
     }
 }

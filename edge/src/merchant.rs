@@ -1,12 +1,12 @@
 //! Merchant-only commands (`Authorization: Bearer <MERCHANT_TOKEN>`): `CreateOrder`,
 //! `CloseOrder`, `Refund` and `QueryOrder`.
 
+use paycore::OrderNo;
 use paycore::alipay::service as alipay_service;
 use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, ResultCode};
 use paycore::order::{CloseReason, Event, Order, PayState, Provider, Refund, RefundStatus, Source};
 use paycore::sign::hex_eq;
 use paycore::wechat::{self, reply as wechat_reply};
-use paycore::OrderNo;
 use worker::kv::KvStore;
 
 use crate::config::Config;
@@ -37,36 +37,60 @@ pub async fn create_order(kv: &KvStore, req: CreateOrderRequest, now: i64) -> Re
         && stored.body == req.body
         && stored.expires_at - stored.created_at == i64::from(req.expire_seconds());
     if !same {
-        return Err(ApiError::new(ResultCode::OrderConflict, "an order with this order_no exists with different content"));
+        return Err(ApiError::new(
+            ResultCode::OrderConflict,
+            "an order with this order_no exists with different content",
+        ));
     }
     Ok(OrderReply::ok(OrderView::from(&stored)))
 }
 
 /// `CloseOrder`: closes an unpaid order at the providers; a paid order is not closed (`-14`).
-pub async fn close_order(config: &Config, kv: &KvStore, order_no: &OrderNo, now: i64) -> Result<OrderReply<OrderView>, ApiError> {
+pub async fn close_order(
+    config: &Config,
+    kv: &KvStore,
+    order_no: &OrderNo,
+    now: i64,
+) -> Result<OrderReply<OrderView>, ApiError> {
     let order = store::load_existing(kv, order_no).await?;
     match order.state {
         PayState::Cancelled => return Ok(OrderReply::ok(OrderView::from(&order))),
         PayState::Paid | PayState::Refunded => {
-            return Err(ApiError::new(ResultCode::InvalidOrderState, format!("a {} order cannot be closed", order.state.name())));
+            return Err(ApiError::new(
+                ResultCode::InvalidOrderState,
+                format!("a {} order cannot be closed", order.state.name()),
+            ));
         }
         PayState::Waiting => {}
     }
     let events = sync::close_at_providers(config, &order, CloseReason::Merchant, Source::MerchantClose, now).await?;
     let order = store::apply(kv, order_no, events, now, true).await?;
     if order.state != PayState::Cancelled {
-        return Err(ApiError::new(ResultCode::InvalidOrderState, format!("the order is {} and was not closed", order.state.name())));
+        return Err(ApiError::new(
+            ResultCode::InvalidOrderState,
+            format!("the order is {} and was not closed", order.state.name()),
+        ));
     }
     Ok(OrderReply::ok(OrderView::from(&order)))
 }
 
 /// `Refund`: a full refund through the provider that was paid.
-pub async fn refund(config: &Config, kv: &KvStore, order_no: &OrderNo, now: i64) -> Result<OrderReply<OrderView>, ApiError> {
+pub async fn refund(
+    config: &Config,
+    kv: &KvStore,
+    order_no: &OrderNo,
+    now: i64,
+) -> Result<OrderReply<OrderView>, ApiError> {
     let order = store::load_existing(kv, order_no).await?;
     let payment = match (order.state, &order.payment) {
         (PayState::Refunded, _) => return Ok(OrderReply::ok(OrderView::from(&order))),
         (PayState::Paid, Some(payment)) => payment.clone(),
-        _ => return Err(ApiError::new(ResultCode::InvalidOrderState, format!("a {} order cannot be refunded", order.state.name()))),
+        _ => {
+            return Err(ApiError::new(
+                ResultCode::InvalidOrderState,
+                format!("a {} order cannot be refunded", order.state.name()),
+            ));
+        }
     };
     let events = match payment.provider {
         Provider::Wechat => {
@@ -91,7 +115,13 @@ pub async fn refund(config: &Config, kv: &KvStore, order_no: &OrderNo, now: i64)
             let notify_url = config.public_url("/notify/alipay")?;
             let req = alipay_service::refund_request(
                 &ali,
-                &alipay_service::Refund { batch_no: &batch_no, trade_no: &payment.transaction_id, amount: payment.amount, notify_url: &notify_url, now },
+                &alipay_service::Refund {
+                    batch_no: &batch_no,
+                    trade_no: &payment.transaction_id,
+                    amount: payment.amount,
+                    notify_url: &notify_url,
+                    now,
+                },
             );
             let body = send(config, &req).await.map_err(|t| errors::transport("Alipay", &t))?;
             alipay_service::refund(&body).map_err(|e| errors::alipay(&e))?;

@@ -108,7 +108,9 @@ async fn verified_alipay(config: &Config, body: &[u8]) -> std::result::Result<No
         Notify::Trade(n) => &n.notify_id,
         Notify::Refund(r) => &r.notify_id,
     };
-    let answer = send(config, &alipay_notify::notify_verify_request(&ali, notify_id)).await.map_err(|_| "notify_verify unreachable".to_owned())?;
+    let answer = send(config, &alipay_notify::notify_verify_request(&ali, notify_id))
+        .await
+        .map_err(|_| "notify_verify unreachable".to_owned())?;
     match alipay_notify::parse_notify_verify(&answer) {
         NotifyVerdict::Genuine => Ok(notify),
         NotifyVerdict::Denied => Err("notify_verify answered false".into()),
@@ -123,13 +125,24 @@ async fn verified_alipay(config: &Config, body: &[u8]) -> std::result::Result<No
 pub async fn alipay_return(config: &Config, kv: &KvStore, query: &str, now: i64) -> Result<Response> {
     let Ok(Notify::Trade(n)) = verified_alipay(config, query.as_bytes()).await else {
         log_reject("alipay_return", "verification failed");
-        return reply::html(400, "Payment return not verified", "This link could not be verified with Alipay. Your order page shows the real payment state.");
+        return reply::html(
+            400,
+            "Payment return not verified",
+            "This link could not be verified with Alipay. Your order page shows the real payment state.",
+        );
     };
     let order = match store::load(kv, &n.order_no).await {
         Ok(Some(order)) => order,
         _ => return reply::html(404, "Order not found", "This order is unknown."),
     };
-    let order = match crate::sync::alipay_query(config, &config.alipay().map_err(|e| worker::Error::RustError(e.msg))?, &order, now).await {
+    let order = match crate::sync::alipay_query(
+        config,
+        &config.alipay().map_err(|e| worker::Error::RustError(e.msg))?,
+        &order,
+        now,
+    )
+    .await
+    {
         Ok(events) => store::apply(kv, &order.order_no, events, now, true).await.unwrap_or(order),
         Err(_) => order,
     };

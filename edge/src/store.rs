@@ -19,11 +19,11 @@ use crate::config::Config;
 use crate::errors;
 
 /// A lock older than this is taken over: its request was cancelled before releasing it.
-const STALE_LOCK_MS: f64 = 5_000.0;
+const STALE_LOCK_MS: u64 = 5_000;
 
 thread_local! {
     /// Orders being changed by a request of this isolate, with when the lock was taken.
-    static HELD: RefCell<HashMap<String, f64>> = RefCell::new(HashMap::new());
+    static HELD: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
 }
 
 struct LockGuard(String);
@@ -40,11 +40,11 @@ impl Drop for LockGuard {
 async fn with_lock<T>(key: &str, f: impl AsyncFnOnce() -> T) -> T {
     let mut backoff_ms = 1;
     loop {
-        let now = worker::Date::now().as_millis() as f64;
+        let now = worker::Date::now().as_millis();
         let acquired = HELD.with(|h| {
             let mut h = h.borrow_mut();
             match h.get(key) {
-                Some(&since) if now - since < STALE_LOCK_MS => false,
+                Some(&since) if now.saturating_sub(since) < STALE_LOCK_MS => false,
                 _ => {
                     h.insert(key.to_owned(), now);
                     true
@@ -99,7 +99,11 @@ pub async fn create(kv: &KvStore, order: Order) -> Result<(Order, bool), ApiErro
 }
 
 /// Re-reads the order under its lock, lets `edit` change it, and stores it if it did.
-pub async fn update(kv: &KvStore, order_no: &OrderNo, edit: impl FnOnce(&mut Order) -> bool) -> Result<Order, ApiError> {
+pub async fn update(
+    kv: &KvStore,
+    order_no: &OrderNo,
+    edit: impl FnOnce(&mut Order) -> bool,
+) -> Result<Order, ApiError> {
     let key = order_key(order_no);
     with_lock(&key, async || {
         let mut order = load_existing(kv, order_no).await?;
@@ -114,7 +118,13 @@ pub async fn update(kv: &KvStore, order_no: &OrderNo, edit: impl FnOnce(&mut Ord
 /// Applies provider or merchant events to an order once, under its lock, and logs each
 /// state transition. With `checked`, also records that the providers were asked now.
 /// Returns the stored order.
-pub async fn apply(kv: &KvStore, order_no: &OrderNo, events: Vec<Event>, now: i64, checked: bool) -> Result<Order, ApiError> {
+pub async fn apply(
+    kv: &KvStore,
+    order_no: &OrderNo,
+    events: Vec<Event>,
+    now: i64,
+    checked: bool,
+) -> Result<Order, ApiError> {
     let key = order_key(order_no);
     with_lock(&key, async || {
         let mut order = load_existing(kv, order_no).await?;
@@ -148,7 +158,10 @@ pub async fn apply(kv: &KvStore, order_no: &OrderNo, events: Vec<Event>, now: i6
 }
 
 fn log_refusal(order_no: &OrderNo, refusal: &Refusal) {
-    console_log!("{}", serde_json::json!({"event": "refused", "order_no": order_no.as_str(), "reason": refusal.to_string()}));
+    console_log!(
+        "{}",
+        serde_json::json!({"event": "refused", "order_no": order_no.as_str(), "reason": refusal.to_string()})
+    );
 }
 
 /// Maps an Alipay refund `batch_no` to its order, for the `batch_refund_notify`.

@@ -28,7 +28,12 @@ pub async fn wechat_query(config: &Config, wx: &WechatConfig, order: &Order, now
 }
 
 /// `single_trade_query`: events the reply proves (none before the cashier was used).
-pub async fn alipay_query(config: &Config, ali: &AlipayConfig, order: &Order, now: i64) -> Result<Vec<Event>, ApiError> {
+pub async fn alipay_query(
+    config: &Config,
+    ali: &AlipayConfig,
+    order: &Order,
+    now: i64,
+) -> Result<Vec<Event>, ApiError> {
     let req = alipay_service::trade_query_request(ali, &order.order_no);
     let body = send(config, &req).await.map_err(|t| errors::transport("Alipay", &t))?;
     match alipay_service::trade_query(&order.order_no, &body) {
@@ -103,12 +108,21 @@ pub async fn refresh(config: &Config, kv: &KvStore, order: Order, now: i64) -> R
 
 /// Logs a provider check that failed (the order is left as it was).
 pub fn log_check_failure(order: &Order, e: &ApiError) {
-    console_log!("{}", serde_json::json!({"event": "provider_check_failed", "order_no": order.order_no.as_str(), "code": e.code.code(), "msg": e.msg}));
+    console_log!(
+        "{}",
+        serde_json::json!({"event": "provider_check_failed", "order_no": order.order_no.as_str(), "code": e.code.code(), "msg": e.msg})
+    );
 }
 
 /// Closes an order at every provider it started, and returns the events to apply: the
 /// cancellation, or the payment a provider reports instead (a paid order is never closed).
-pub async fn close_at_providers(config: &Config, order: &Order, reason: CloseReason, source: Source, now: i64) -> Result<Vec<Event>, ApiError> {
+pub async fn close_at_providers(
+    config: &Config,
+    order: &Order,
+    reason: CloseReason,
+    source: Source,
+    now: i64,
+) -> Result<Vec<Event>, ApiError> {
     let mut events = Vec::new();
     if order.wechat.is_some() {
         let wx = config.wechat()?;
@@ -116,7 +130,9 @@ pub async fn close_at_providers(config: &Config, order: &Order, reason: CloseRea
         let body = send(config, &req).await.map_err(|t| errors::transport("WeChat Pay", &t))?;
         match wechat_reply::close_order(&wx, &body) {
             Ok(()) | Err(ReplyError::Business { code: ErrorCode::OrderClosed | ErrorCode::OrderNotExist, .. }) => {}
-            Err(ReplyError::Business { code: ErrorCode::OrderPaid, .. }) => events.extend(wechat_query(config, &wx, order, now).await?),
+            Err(ReplyError::Business { code: ErrorCode::OrderPaid, .. }) => {
+                events.extend(wechat_query(config, &wx, order, now).await?)
+            }
             Err(e) => return Err(errors::wechat(&e)),
         }
     }

@@ -55,8 +55,31 @@ pub async fn wait(p: JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// Milliseconds since the epoch.
-pub fn now_ms() -> f64 {
-    js_sys::Date::now()
+pub fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+/// `object[name]` when it is a whole number.
+pub fn int(object: &JsValue, name: &str) -> Option<i64> {
+    let f = get(object, name).as_f64()?;
+    let i = f as i64;
+    (i as f64 == f).then_some(i)
+}
+
+/// Unix seconds as a JS millisecond timestamp.
+pub fn millis(seconds: i64) -> JsValue {
+    JsValue::from(seconds.saturating_mul(1000) as f64)
+}
+
+/// A plain object from `(name, value)` pairs; `None` values are left out.
+pub fn object(pairs: &[(&str, Option<JsValue>)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (name, value) in pairs {
+        if let Some(value) = value {
+            let _ = Reflect::set(&o, &JsValue::from_str(name), value);
+        }
+    }
+    o.into()
 }
 
 /// True when `signal` is an aborted `AbortSignal`.
@@ -65,10 +88,10 @@ pub fn aborted(signal: &JsValue) -> bool {
 }
 
 /// Sleeps `ms`, or rejects with an AbortError as soon as `signal` aborts.
-pub async fn sleep(ms: f64, signal: &JsValue) -> Result<(), JsValue> {
+pub async fn sleep(ms: u64, signal: &JsValue) -> Result<(), JsValue> {
     let signal = signal.clone();
     let promise = Promise::new(&mut |resolve, reject| {
-        let timer = set_timeout(&resolve, ms);
+        let timer = set_timeout(&resolve, ms as f64);
         if signal.is_object() {
             let on_abort = Closure::once_into_js(move || {
                 clear_timeout(&timer);

@@ -2,26 +2,30 @@
 //! worker's URL, asks it for a wallet's payment URL, shows the WeChat QR code with
 //! [`render_qr`], and waits for the result with `pollState`.
 //!
-//! The layer is thin: it converts JS values, validates with the same `paycore` rules the
-//! worker applies, and calls `fetch`. Errors reject with a `PayError` carrying `.code`.
+//! The layer is thin: it converts JS values into the shared `paycore` wire types,
+//! validates with the same rules the worker applies, and calls `fetch`. Replies are read
+//! field by field from the JSON the browser already parsed, which keeps serde's generic
+//! deserialisers (and their float formatting) out of the wasm. Errors reject with a
+//! `PayError` carrying `.code`.
 
 mod js;
 pub mod qr;
 mod types;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Reflect};
 use paycore::OrderNo;
-use paycore::api::{Command, PayRequest, PayType, StateReply, StateRequest, WechatPayRequest};
+use paycore::api::{
+    Command, PayInfo, PayReply, PayRequest, PayType, StateReply, StateRequest, WechatPayReply, WechatPayRequest,
+};
 use paycore::order::PayState;
 use paycore::poll::{PollStep, step};
-use serde::de::DeserializeOwned;
 use tsify::Ts;
 use wasm_bindgen::prelude::*;
 
 use crate::js::codes;
 pub use crate::qr::QrOptions;
-pub use crate::types::{OrderState, PayOptions, PayResult, WechatPayOptions, WechatPayResult};
 use crate::types::{ClientOptionsJs, ElementJs, PollOptionsJs};
+pub use crate::types::{OrderState, PayOptions, PayResult, WechatPayOptions, WechatPayResult};
 
 fn invalid(msg: impl AsRef<str>) -> JsValue {
     js::error(codes::INVALID_ARGUMENT, msg.as_ref())
@@ -29,6 +33,33 @@ fn invalid(msg: impl AsRef<str>) -> JsValue {
 
 fn order_no(text: &str) -> Result<OrderNo, JsValue> {
     OrderNo::parse(text).map_err(|e| invalid(format!("orderNo: {e}")))
+}
+
+fn order_no_of(options: &JsValue) -> Result<OrderNo, JsValue> {
+    order_no(&js::get(options, "orderNo").as_string().ok_or_else(|| invalid("orderNo must be a string"))?)
+}
+
+fn bad_reply(field: &str) -> JsValue {
+    js::error(codes::BAD_REPLY, &format!("the reply's `{field}` is missing or invalid"))
+}
+
+/// The JS `OrderState` of a state reply.
+fn state_object(s: &StateReply) -> JsValue {
+    let state = PayState::try_from(s.pay_state).map(PayState::name).unwrap_or("waiting");
+    js::object(&[
+        ("orderNo", Some(s.order_no.as_str().into())),
+        ("state", Some(state.into())),
+        ("payState", Some(s.pay_state.into())),
+        ("description", Some(s.pay_state_desc.as_str().into())),
+        ("expiresAt", Some(js::millis(s.expires_at))),
+    ])
+}
+
+/// Failures worth retrying while polling: network, unreadable replies, and the API's
+/// provider and storage errors (-15 to -20).
+fn is_transient(e: &JsValue) -> bool {
+    let code = js::int(e, "code").and_then(|c| i32::try_from(c).ok()).unwrap_or(0);
+    code == codes::NETWORK || code == codes::BAD_REPLY || (-20..=-15).contains(&code)
 }
 
 /// A client of one paybridge worker.
@@ -51,7 +82,9 @@ impl PayClient {
         }
         let fetch = match js::get(&options, "fetch") {
             f if f.is_function() => f.unchecked_into(),
-            f if f.is_undefined() => js::global_fetch().ok_or_else(|| invalid("no global fetch; pass options.fetch"))?,
+            f if f.is_undefined() => {
+                js::global_fetch().ok_or_else(|| invalid("no global fetch; pass options.fetch"))?
+            }
             _ => return Err(invalid("fetch must be a function")),
         };
         Ok(PayClient { api_url: paycore::http::join_url(&endpoint, "api"), fetch })
@@ -65,32 +98,64 @@ impl PayClient {
 
     /// `Pay`: type 1 resolves `{ alipayUrl }`, type 2 `{ wechatPayUrl }`.
     pub async fn pay(&self, options: Ts<PayOptions>) -> Result<Ts<PayResult>, JsValue> {
-        let o = options.to_rust().map_err(|e| invalid(e.to_string()))?;
-        let pay_type = PayType::try_from(o.pay_type).map_err(invalid)?;
-        let command = Command::Pay(PayRequest { order_no: order_no(&o.order_no)?, pay_type, return_url: o.return_url });
+        let o = options.js_value();
+        let pay_type = match js::int(&o, "type") {
+            Some(1) => PayType::Alipay,
+            Some(2) => PayType::Wechat,
+            _ => return Err(invalid("type must be 1 (Alipay) or 2 (WeChat Pay)")),
+        };
+        let return_url = match js::get(&o, "returnUrl") {
+            v if v.is_undefined() || v.is_null() => None,
+            v => Some(v.as_string().ok_or_else(|| invalid("returnUrl must be a string"))?),
+        };
+        let command = Command::Pay(PayRequest { order_no: order_no_of(&o)?, pay_type, return_url });
         command.validate().map_err(|e| invalid(e.msg))?;
-        let reply: paycore::api::PayReply = self.call(&command).await?;
-        let result = PayResult { alipay_url: reply.pay_info.alipay_url, wechat_pay_url: reply.pay_info.wechat_pay_url };
-        if result.alipay_url.is_none() && result.wechat_pay_url.is_none() {
-            return Err(js::error(codes::BAD_REPLY, "the reply carries no payment URL"));
+        let json = self.call(&command).await?;
+        let info = js::get(&json, "pay_info");
+        let reply = PayReply {
+            result: 0,
+            msg: String::new(),
+            pay_info: PayInfo {
+                alipay_url: js::get(&info, "alipay_url").as_string(),
+                wechat_pay_url: js::get(&info, "wechat_pay_url").as_string(),
+            },
+        };
+        let wanted = match pay_type {
+            PayType::Alipay => &reply.pay_info.alipay_url,
+            PayType::Wechat => &reply.pay_info.wechat_pay_url,
+        };
+        if wanted.is_none() {
+            return Err(bad_reply("pay_info"));
         }
-        to_ts(&result)
+        Ok(Ts::new_unchecked(js::object(&[
+            ("alipayUrl", reply.pay_info.alipay_url.map(JsValue::from)),
+            ("wechatPayUrl", reply.pay_info.wechat_pay_url.map(JsValue::from)),
+        ])))
     }
 
     /// `WechatPay`: resolves `{ codeUrl, expiresAt }` (expiresAt in ms since the epoch).
     #[wasm_bindgen(js_name = wechatPay)]
     pub async fn wechat_pay(&self, options: Ts<WechatPayOptions>) -> Result<Ts<WechatPayResult>, JsValue> {
-        let o = options.to_rust().map_err(|e| invalid(e.to_string()))?;
-        let command = Command::WechatPay(WechatPayRequest { order_no: order_no(&o.order_no)?, notify_url: None });
-        let reply: paycore::api::WechatPayReply = self.call(&command).await?;
-        to_ts(&WechatPayResult { code_url: reply.code_url, expires_at: reply.expires_at as f64 * 1000.0 })
+        let command =
+            Command::WechatPay(WechatPayRequest { order_no: order_no_of(&options.js_value())?, notify_url: None });
+        let json = self.call(&command).await?;
+        let reply = WechatPayReply {
+            result: 0,
+            msg: String::new(),
+            code_url: js::get(&json, "code_url").as_string().ok_or_else(|| bad_reply("code_url"))?,
+            expires_at: js::int(&json, "expires_at").ok_or_else(|| bad_reply("expires_at"))?,
+        };
+        Ok(Ts::new_unchecked(js::object(&[
+            ("codeUrl", Some(reply.code_url.into())),
+            ("expiresAt", Some(js::millis(reply.expires_at))),
+        ])))
     }
 
     /// `WechatPayState` once: the order's current state.
     #[wasm_bindgen(js_name = getState)]
     pub async fn get_state(&self, order_no: String) -> Result<Ts<OrderState>, JsValue> {
         let order_no = self::order_no(&order_no)?;
-        to_ts(&self.state(&order_no).await?)
+        Ok(Ts::new_unchecked(state_object(&self.state(&order_no).await?)))
     }
 
     /// Polls the order's state (every 2 s, every 10 s after a minute, one request at a
@@ -98,7 +163,11 @@ impl PayClient {
     /// Rejects with code -13 once the order's expiry has passed, or -32 when `signal`
     /// aborts. Transient failures (network, provider, storage) are retried.
     #[wasm_bindgen(js_name = pollState)]
-    pub async fn poll_state(&self, order_no: String, options: Option<PollOptionsJs>) -> Result<Ts<OrderState>, JsValue> {
+    pub async fn poll_state(
+        &self,
+        order_no: String,
+        options: Option<PollOptionsJs>,
+    ) -> Result<Ts<OrderState>, JsValue> {
         let order_no = self::order_no(&order_no)?;
         let options: JsValue = options.map(Into::into).unwrap_or(JsValue::UNDEFINED);
         let signal = js::get(&options, "signal");
@@ -119,88 +188,107 @@ impl PayClient {
                     if last_seen != Some(s.pay_state) {
                         last_seen = Some(s.pay_state);
                         if let Some(f) = &on_update {
-                            let _ = f.call1(&JsValue::UNDEFINED, &to_ts(s)?.into());
+                            let _ = f.call1(&JsValue::UNDEFINED, &state_object(s));
                         }
                     }
-                    step(s.pay_state, js::now_ms() as u64, started as u64, Some(s.expires_at as u64))
+                    let expires_ms = u64::try_from(s.expires_at).unwrap_or(0).saturating_mul(1000);
+                    step(s.pay_state, js::now_ms(), started, Some(expires_ms))
                 }
-                None => step(0, js::now_ms() as u64, started as u64, None),
+                None => step(0, js::now_ms(), started, None),
             };
             match (next, state) {
-                (PollStep::Done, Some(s)) => return to_ts(&s),
-                (PollStep::Expired, _) => return Err(js::error(codes::EXPIRED, "the order expired before it was paid")),
-                (PollStep::Wait(ms), _) => js::sleep(ms as f64, &signal).await?,
-                (PollStep::Done, None) => unreachable!("a failed poll never reports a final state"),
+                (PollStep::Done, Some(s)) => return Ok(Ts::new_unchecked(state_object(&s))),
+                (PollStep::Expired, _) => {
+                    return Err(js::error(codes::EXPIRED, "the order expired before it was paid"));
+                }
+                (PollStep::Wait(ms), _) => js::sleep(ms, &signal).await?,
+                (PollStep::Done, None) => return Err(bad_reply("pay_state")),
             }
         }
     }
 }
 
 impl PayClient {
-    async fn state(&self, order_no: &OrderNo) -> Result<OrderState, JsValue> {
-        let reply: StateReply = self.call(&Command::WechatPayState(StateRequest { order_no: order_no.clone() })).await?;
-        let state = PayState::try_from(reply.pay_state).map_err(|e| js::error(codes::BAD_REPLY, &e))?;
-        Ok(OrderState {
-            order_no: reply.order_no,
-            state: state.name(),
-            pay_state: reply.pay_state,
-            description: reply.pay_state_desc,
-            expires_at: reply.expires_at as f64 * 1000.0,
+    async fn state(&self, order_no: &OrderNo) -> Result<StateReply, JsValue> {
+        let json = self.call(&Command::WechatPayState(StateRequest { order_no: order_no.clone() })).await?;
+        let pay_state =
+            js::int(&json, "pay_state").and_then(|n| u8::try_from(n).ok()).ok_or_else(|| bad_reply("pay_state"))?;
+        PayState::try_from(pay_state).map_err(|_| bad_reply("pay_state"))?;
+        Ok(StateReply {
+            result: 0,
+            msg: String::new(),
+            order_no: js::get(&json, "order_no").as_string().ok_or_else(|| bad_reply("order_no"))?,
+            pay_state,
+            pay_state_desc: js::get(&json, "pay_state_desc").as_string().unwrap_or_default(),
+            expires_at: js::int(&json, "expires_at").ok_or_else(|| bad_reply("expires_at"))?,
         })
     }
 
-    /// POSTs a command and reads the reply: `result` 0 → the typed reply, otherwise a
-    /// `PayError` with the API's code and message.
-    async fn call<T: DeserializeOwned>(&self, command: &Command) -> Result<T, JsValue> {
-        let body = serde_wasm_bindgen::to_value(command).map_err(|e| invalid(e.to_string()))?;
-        let body = js_sys::JSON::stringify(&body).map_err(|_| invalid("command is not serialisable"))?;
-        let init = Object::new();
-        let headers = Object::new();
+    /// POSTs a command (serialised from the shared wire type) and returns the reply's JSON
+    /// when `result` is 0; otherwise rejects with a `PayError` carrying the API's code.
+    async fn call(&self, command: &Command) -> Result<JsValue, JsValue> {
+        let body = serde_json::to_string(command).map_err(|_| invalid("command is not serialisable"))?;
         // text/plain keeps the request "simple": no CORS preflight round trip.
-        Reflect::set(&headers, &"content-type".into(), &"text/plain;charset=UTF-8".into())?;
-        Reflect::set(&init, &"method".into(), &"POST".into())?;
-        Reflect::set(&init, &"headers".into(), &headers)?;
-        Reflect::set(&init, &"body".into(), &body)?;
-        Reflect::set(&init, &"cache".into(), &"no-store".into())?;
+        let headers = js::object(&[("content-type", Some("text/plain;charset=UTF-8".into()))]);
+        let init = js::object(&[
+            ("method", Some("POST".into())),
+            ("headers", Some(headers)),
+            ("body", Some(body.into())),
+            ("cache", Some("no-store".into())),
+        ]);
         let response = match self.fetch.call2(&JsValue::UNDEFINED, &self.api_url.as_str().into(), &init) {
             Ok(p) => js::wait(p).await,
             Err(e) => Err(e),
         }
-        .map_err(|e| js::error(codes::NETWORK, &format!("could not reach {}: {}", self.api_url, describe(&e))))?;
-        let json_fn: Function = js::get(&response, "json").dyn_into().map_err(|_| js::error(codes::BAD_REPLY, "fetch returned no Response"))?;
+        .map_err(|e| {
+            let why = js::get(&e, "message").as_string().unwrap_or_else(|| "fetch failed".to_owned());
+            js::error(codes::NETWORK, &format!("could not reach {}: {why}", self.api_url))
+        })?;
+        let json_fn: Function = js::get(&response, "json")
+            .dyn_into()
+            .map_err(|_| js::error(codes::BAD_REPLY, "fetch returned no Response"))?;
         let json = js::wait(json_fn.call0(&response)?).await.map_err(|_| {
-            let status = js::get(&response, "status").as_f64().unwrap_or(0.0);
+            let status = js::int(&response, "status").unwrap_or(0);
             js::error(codes::BAD_REPLY, &format!("the API answered HTTP {status} without JSON"))
         })?;
-        let result = js::get(&json, "result").as_f64().ok_or_else(|| js::error(codes::BAD_REPLY, "the reply has no result"))?;
-        if result != 0.0 {
-            let msg = js::get(&json, "msg").as_string().unwrap_or_default();
-            return Err(js::error(result as i32, &msg));
+        match js::int(&json, "result") {
+            Some(0) => Ok(json),
+            Some(code) => {
+                let msg = js::get(&json, "msg").as_string().unwrap_or_default();
+                Err(js::error(i32::try_from(code).unwrap_or(codes::BAD_REPLY), &msg))
+            }
+            None => Err(bad_reply("result")),
         }
-        serde_wasm_bindgen::from_value(json).map_err(|e| js::error(codes::BAD_REPLY, &e.to_string()))
     }
 }
 
-/// Failures worth retrying while polling: network, unreadable replies, and the API's
-/// provider and storage errors (-15 to -20).
-fn is_transient(e: &JsValue) -> bool {
-    let code = js::get(e, "code").as_f64().unwrap_or(0.0) as i32;
-    code == codes::NETWORK || code == codes::BAD_REPLY || (-20..=-15).contains(&code)
-}
-
-fn describe(e: &JsValue) -> String {
-    js::get(e, "message").as_string().unwrap_or_else(|| "fetch failed".to_owned())
-}
-
-fn to_ts<T: tsify::Tsify + serde::Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
-    Ts::from_rust(value).map_err(|e| js::error(codes::BAD_REPLY, &e.to_string()))
+/// Reads `QrOptions` from a JS object (unknown properties are ignored, as JS APIs do).
+fn qr_options(o: &JsValue) -> Result<QrOptions, JsValue> {
+    let text = |name: &'static str| match js::get(o, name) {
+        v if v.is_undefined() => Ok(None),
+        v => v.as_string().map(Some).ok_or_else(|| invalid(format!("renderQr option `{name}` must be a string"))),
+    };
+    let number = |name: &'static str| match js::get(o, name) {
+        v if v.is_undefined() => Ok(None),
+        _ => js::int(o, name)
+            .and_then(|n| u32::try_from(n).ok())
+            .map(Some)
+            .ok_or_else(|| invalid(format!("renderQr option `{name}` must be a whole number"))),
+    };
+    Ok(QrOptions {
+        ecc: text("ecc")?,
+        border: number("border")?,
+        size: number("size")?,
+        dark: text("dark")?,
+        light: text("light")?,
+    })
 }
 
 /// `renderQr(text, options?)`: the QR code of `text` as an SVG string.
 #[wasm_bindgen(js_name = renderQr)]
 pub fn render_qr(text: &str, options: Option<Ts<QrOptions>>) -> Result<String, JsValue> {
     let options = match options {
-        Some(o) => o.to_rust().map_err(|e| invalid(format!("renderQr options: {e}")))?,
+        Some(o) => qr_options(&o.js_value())?,
         None => QrOptions::default(),
     };
     qr::render_svg(text, &options).map_err(|e| match e {

@@ -44,7 +44,13 @@ fn color(value: &Option<String>, default: &'static str, name: &'static str) -> R
     match value {
         None => Ok(default.to_owned()),
         // Only colour syntax: no quotes or angle brackets can reach the SVG.
-        Some(c) if !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"#(),.% ".contains(&b)) => Ok(c.clone()),
+        Some(c)
+            if !c.is_empty()
+                && c.len() <= 64
+                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"#(),.% ".contains(&b)) =>
+        {
+            Ok(c.clone())
+        }
         Some(_) => Err(QrError::BadOption(name)),
     }
 }
@@ -175,10 +181,20 @@ mod tests {
 
     #[test]
     fn options_are_checked() {
-        let svg = render_svg("x", &QrOptions { size: Some(240), dark: Some("#07c160".into()), border: Some(2), ..Default::default() }).unwrap();
+        let svg = render_svg(
+            "x",
+            &QrOptions { size: Some(240), dark: Some("#07c160".into()), border: Some(2), ..Default::default() },
+        )
+        .unwrap();
         assert!(svg.contains("width=\"240\" height=\"240\"") && svg.contains("fill=\"#07c160\""));
-        assert_eq!(render_svg("x", &QrOptions { dark: Some("red\"/><script>".into()), ..Default::default() }), Err(QrError::BadOption("dark")));
-        assert_eq!(render_svg("x", &QrOptions { ecc: Some("Z".into()), ..Default::default() }), Err(QrError::BadOption("ecc")));
+        assert_eq!(
+            render_svg("x", &QrOptions { dark: Some("red\"/><script>".into()), ..Default::default() }),
+            Err(QrError::BadOption("dark"))
+        );
+        assert_eq!(
+            render_svg("x", &QrOptions { ecc: Some("Z".into()), ..Default::default() }),
+            Err(QrError::BadOption("ecc"))
+        );
         assert_eq!(render_svg(&"x".repeat(5000), &QrOptions::default()), Err(QrError::TooLong));
         let mut s = String::new();
         for n in [0, 7, 10, 123, -5] {

@@ -57,8 +57,12 @@ fn code_of(e: &JsValue) -> i32 {
     get(e, "code").as_f64().unwrap() as i32
 }
 
-fn future_seconds(s: f64) -> f64 {
-    (js_sys::Date::now() / 1000.0 + s).floor()
+fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+fn future_seconds(s: i64) -> i64 {
+    now_ms() / 1000 + s
 }
 
 #[wasm_bindgen_test]
@@ -80,7 +84,8 @@ async fn pay_maps_both_wallets() {
         r#"{"result":0,"msg":"","pay_info":{"wechat_pay_url":"weixin://wxpay/bizpayurl?pr=abc"}}"#,
     ]);
     let c = client(&fetch);
-    let a: JsValue = c.pay(ts(r#"{"orderNo":"order_0001","type":1,"returnUrl":"https://shop.example/done"}"#)).await.unwrap().into();
+    let a: JsValue =
+        c.pay(ts(r#"{"orderNo":"order_0001","type":1,"returnUrl":"https://shop.example/done"}"#)).await.unwrap().into();
     assert_eq!(get(&a, "alipayUrl").as_string().unwrap(), "https://mapi.alipay.com/gateway.do?x=1");
     assert!(get(&a, "wechatPayUrl").is_undefined());
     let w: JsValue = c.pay(ts(r#"{"orderNo":"order_0001","type":2}"#)).await.unwrap().into();
@@ -88,7 +93,10 @@ async fn pay_maps_both_wallets() {
     let sent = calls();
     assert_eq!(sent.length(), 2);
     let body = obj(&get(&sent.get(0), "body").as_string().unwrap());
-    assert_eq!(js_sys::JSON::stringify(&body).unwrap(), r#"{"cmd":"Pay","order_no":"order_0001","type":1,"return_url":"https://shop.example/done"}"#);
+    assert_eq!(
+        js_sys::JSON::stringify(&body).unwrap(),
+        r#"{"cmd":"Pay","order_no":"order_0001","type":1,"return_url":"https://shop.example/done"}"#
+    );
     assert_eq!(get(&sent.get(0), "url").as_string().unwrap(), "https://pay.example.com/api");
 }
 
@@ -105,7 +113,7 @@ async fn bad_arguments_fail_fast_without_a_request() {
         r#"{"orderNo":"order_0001","type":"2"}"#,
         r#"{"type":2}"#,
     ] {
-        let err = c.pay(ts(bad)).await.err().expect(bad);
+        let err = c.pay(ts(bad)).await.expect_err(bad);
         assert_eq!(code_of(&err), -3, "{bad}");
         assert_eq!(get(&err, "name").as_string().unwrap(), "PayError");
     }
@@ -130,7 +138,9 @@ async fn api_errors_reject_with_their_code_and_message() {
 
 #[wasm_bindgen_test]
 async fn wechat_pay_gives_expiry_in_milliseconds() {
-    let c = client(&scripted_fetch(&[r#"{"result":0,"msg":"","code_url":"weixin://wxpay/bizpayurl?pr=D7TOzCi","expires_at":1700000000}"#]));
+    let c = client(&scripted_fetch(&[
+        r#"{"result":0,"msg":"","code_url":"weixin://wxpay/bizpayurl?pr=D7TOzCi","expires_at":1700000000}"#,
+    ]));
     let r: JsValue = c.wechat_pay(ts(r#"{"orderNo":"order_0001"}"#)).await.unwrap().into();
     assert_eq!(get(&r, "codeUrl").as_string().unwrap(), "weixin://wxpay/bizpayurl?pr=D7TOzCi");
     assert_eq!(get(&r, "expiresAt").as_f64().unwrap(), 1_700_000_000_000.0);
@@ -138,9 +148,13 @@ async fn wechat_pay_gives_expiry_in_milliseconds() {
 
 #[wasm_bindgen_test]
 async fn poll_resolves_on_paid_with_one_request_in_flight() {
-    let exp = future_seconds(600.0);
-    let waiting = format!(r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":0,"pay_state_desc":"等待支付","expires_at":{exp}}}"#);
-    let paid = format!(r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":1,"pay_state_desc":"已支付","expires_at":{exp}}}"#);
+    let exp = future_seconds(600);
+    let waiting = format!(
+        r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":0,"pay_state_desc":"等待支付","expires_at":{exp}}}"#
+    );
+    let paid = format!(
+        r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":1,"pay_state_desc":"已支付","expires_at":{exp}}}"#
+    );
     let c = client(&scripted_fetch(&[&waiting, &paid]));
     let updates = Array::new();
     let on_update = Closure::<dyn Fn(JsValue)>::new({
@@ -151,14 +165,14 @@ async fn poll_resolves_on_paid_with_one_request_in_flight() {
     });
     let opts = Object::new();
     Reflect::set(&opts, &"onUpdate".into(), on_update.as_ref()).unwrap();
-    let t0 = js_sys::Date::now();
+    let t0 = now_ms();
     let done: JsValue = c.poll_state("order_0001".into(), Some(opts.unchecked_into())).await.unwrap().into();
-    let elapsed = js_sys::Date::now() - t0;
+    let elapsed = now_ms() - t0;
     assert_eq!(get(&done, "state").as_string().unwrap(), "paid");
     assert_eq!(get(&done, "payState").as_f64().unwrap(), 1.0);
     assert_eq!(get(&done, "description").as_string().unwrap(), "已支付");
     assert_eq!(updates.join(",").as_string().unwrap(), "waiting,paid");
-    assert!((1900.0..4000.0).contains(&elapsed), "second poll after the 2 s interval, took {elapsed} ms");
+    assert!((1900..4000).contains(&elapsed), "second poll after the 2 s interval, took {elapsed} ms");
     let sent = calls();
     assert_eq!(sent.length(), 2);
     for call in sent.iter() {
@@ -168,8 +182,10 @@ async fn poll_resolves_on_paid_with_one_request_in_flight() {
 
 #[wasm_bindgen_test]
 async fn poll_rejects_on_abort_and_on_expiry() {
-    let exp = future_seconds(600.0);
-    let waiting = format!(r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":0,"pay_state_desc":"等待支付","expires_at":{exp}}}"#);
+    let exp = future_seconds(600);
+    let waiting = format!(
+        r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":0,"pay_state_desc":"等待支付","expires_at":{exp}}}"#
+    );
     let c = client(&scripted_fetch(&[&waiting]));
     let controller: JsValue = js_sys::eval("new AbortController()").unwrap();
     let signal = get(&controller, "signal");
@@ -190,15 +206,17 @@ async fn poll_rejects_on_abort_and_on_expiry() {
         let set_timeout: Function = get(&js_sys::global(), "setTimeout").unchecked_into();
         set_timeout.call2(&JsValue::UNDEFINED, &cb, &300.into()).unwrap();
     });
-    let t0 = js_sys::Date::now();
+    let t0 = now_ms();
     let (result, _) = futures_join(poll, JsFuture::from(abort_later)).await;
-    let err = result.err().expect("aborted");
+    let err = result.expect_err("aborted");
     assert_eq!(code_of(&err), -32);
     assert_eq!(get(&err, "name").as_string().unwrap(), "AbortError");
-    assert!(js_sys::Date::now() - t0 < 1500.0, "abort ends the wait at once");
+    assert!(now_ms() - t0 < 1500, "abort ends the wait at once");
 
-    let past = future_seconds(-120.0);
-    let expired = format!(r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":0,"pay_state_desc":"等待支付","expires_at":{past}}}"#);
+    let past = future_seconds(-120);
+    let expired = format!(
+        r#"{{"result":0,"msg":"","order_no":"order_0001","pay_state":0,"pay_state_desc":"等待支付","expires_at":{past}}}"#
+    );
     let c = client(&scripted_fetch(&[&expired]));
     let err = c.poll_state("order_0001".into(), None).await.err().unwrap();
     assert_eq!(code_of(&err), -13);

@@ -114,7 +114,8 @@ pub fn verify(cfg: &AlipayConfig, form: &RawForm) -> Result<Notify, NotifyError>
             let ours = match (seller_id, seller_email) {
                 (None, None) => false,
                 (id, email) => {
-                    id.is_none_or(|id| id == cfg.partner) && email.is_none_or(|e| e.eq_ignore_ascii_case(&cfg.seller_email))
+                    id.is_none_or(|id| id == cfg.partner)
+                        && email.is_none_or(|e| e.eq_ignore_ascii_case(&cfg.seller_email))
                 }
             };
             if !ours {
@@ -122,10 +123,12 @@ pub fn verify(cfg: &AlipayConfig, form: &RawForm) -> Result<Notify, NotifyError>
             }
             Ok(Notify::Trade(TradeNotify {
                 notify_id,
-                order_no: OrderNo::parse(text(form, "out_trade_no")?).map_err(|_| NotifyError::Invalid("out_trade_no"))?,
+                order_no: OrderNo::parse(text(form, "out_trade_no")?)
+                    .map_err(|_| NotifyError::Invalid("out_trade_no"))?,
                 trade_no: text(form, "trade_no")?.to_owned(),
                 trade_status: TradeStatus::parse(text(form, "trade_status")?),
-                total_fee: AmountFen::parse_yuan(text(form, "total_fee")?).map_err(|_| NotifyError::Invalid("total_fee"))?,
+                total_fee: AmountFen::parse_yuan(text(form, "total_fee")?)
+                    .map_err(|_| NotifyError::Invalid("total_fee"))?,
                 gmt_payment: optional(form, "gmt_payment")?.map(str::to_owned),
             }))
         }
@@ -148,7 +151,9 @@ fn parse_result_details(details: &str) -> Result<Vec<RefundDetail>, NotifyError>
         .map(|entry| {
             let main = entry.split('$').next().unwrap_or("");
             let mut parts = main.split('^');
-            let (Some(trade_no), Some(amount), Some(result), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+            let (Some(trade_no), Some(amount), Some(result), None) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
                 return Err(invalid());
             };
             Ok(RefundDetail {
@@ -162,7 +167,8 @@ fn parse_result_details(details: &str) -> Result<Vec<RefundDetail>, NotifyError>
 
 /// `notify_verify`: asks the gateway whether Alipay really sent `notify_id`.
 pub fn notify_verify_request(cfg: &AlipayConfig, notify_id: &str) -> HttpRequest {
-    let query = encode_pairs([("service", "notify_verify"), ("partner", cfg.partner.as_str()), ("notify_id", notify_id)]);
+    let query =
+        encode_pairs([("service", "notify_verify"), ("partner", cfg.partner.as_str()), ("notify_id", notify_id)]);
     HttpRequest::get(cfg.gateway_with_query(&query))
 }
 

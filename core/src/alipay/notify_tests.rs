@@ -71,11 +71,26 @@ fn refuses_forged_foreign_and_malformed() {
     assert_eq!(verify(&other, &RawForm::parse(REAL.trim().as_bytes()).unwrap()), Err(NotifyError::WrongSeller));
 
     let ours = config();
-    let no_seller = [("notify_type", "trade_status_sync"), ("notify_id", "n"), ("out_trade_no", "order_0001"), ("trade_no", "1"), ("trade_status", "TRADE_SUCCESS"), ("total_fee", "1.00")];
+    let no_seller = [
+        ("notify_type", "trade_status_sync"),
+        ("notify_id", "n"),
+        ("out_trade_no", "order_0001"),
+        ("trade_no", "1"),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("total_fee", "1.00"),
+    ];
     let form = RawForm::parse(signed(&no_seller, &ours.key).as_bytes()).unwrap();
     assert_eq!(verify(&ours, &form), Err(NotifyError::WrongSeller));
 
-    let bad_fee = [("notify_type", "trade_status_sync"), ("notify_id", "n"), ("out_trade_no", "order_0001"), ("trade_no", "1"), ("trade_status", "TRADE_SUCCESS"), ("total_fee", "1.001"), ("seller_id", "2088811198755564")];
+    let bad_fee = [
+        ("notify_type", "trade_status_sync"),
+        ("notify_id", "n"),
+        ("out_trade_no", "order_0001"),
+        ("trade_no", "1"),
+        ("trade_status", "TRADE_SUCCESS"),
+        ("total_fee", "1.001"),
+        ("seller_id", "2088811198755564"),
+    ];
     let form = RawForm::parse(signed(&bad_fee, &ours.key).as_bytes()).unwrap();
     assert_eq!(verify(&ours, &form), Err(NotifyError::Invalid("total_fee")));
 
@@ -97,7 +112,14 @@ fn batch_refund_notify() {
     let form = RawForm::parse(signed(&fields, &cfg.key).as_bytes()).unwrap();
     let Notify::Refund(r) = verify(&cfg, &form).unwrap() else { panic!() };
     assert_eq!(r.batch_no, "20241125abcdef0123456789");
-    assert_eq!(r.details, vec![RefundDetail { trade_no: "2010031906272929".into(), amount: AmountFen::new(8000).unwrap(), result: "SUCCESS".into() }]);
+    assert_eq!(
+        r.details,
+        vec![RefundDetail {
+            trade_no: "2010031906272929".into(),
+            amount: AmountFen::new(8000).unwrap(),
+            result: "SUCCESS".into()
+        }]
+    );
     assert!(parse_result_details("x^y").is_err());
 }
 

@@ -90,7 +90,14 @@ mod tests {
     #[test]
     fn empty_body_is_left_out() {
         let no = OrderNo::parse("4341034398").unwrap();
-        let pay = DirectPay { order_no: &no, subject: "T恤 x1", body: "", total_fee: AmountFen::new(1990).unwrap(), notify_url: "https://a/n", return_url: "https://a/r" };
+        let pay = DirectPay {
+            order_no: &no,
+            subject: "T恤 x1",
+            body: "",
+            total_fee: AmountFen::new(1990).unwrap(),
+            notify_url: "https://a/n",
+            return_url: "https://a/r",
+        };
         let url = build(&config(), &pay);
         assert!(!url.contains("body="));
         assert!(url.contains("subject=T%E6%81%A4+x1"));

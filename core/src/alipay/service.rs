@@ -151,13 +151,31 @@ mod tests {
         for req in [
             trade_query_request(&cfg, &no),
             close_trade_request(&cfg, &no),
-            refund_request(&cfg, &Refund { batch_no: "20241125abc", trade_no: "2024", amount: AmountFen::new(1990).unwrap(), notify_url: "https://w/notify/alipay", now: 1_732_500_000 }),
+            refund_request(
+                &cfg,
+                &Refund {
+                    batch_no: "20241125abc",
+                    trade_no: "2024",
+                    amount: AmountFen::new(1990).unwrap(),
+                    notify_url: "https://w/notify/alipay",
+                    now: 1_732_500_000,
+                },
+            ),
         ] {
             let q = query_of(&req);
             assert_eq!(alipay_verify(q.pairs(), &cfg.key), Ok(()), "{}", req.url);
             assert_eq!(q.text("partner").unwrap(), Some("2088811198755564"));
         }
-        let r = query_of(&refund_request(&cfg, &Refund { batch_no: "b", trade_no: "2024", amount: AmountFen::new(1990).unwrap(), notify_url: "n", now: 1_732_500_000 }));
+        let r = query_of(&refund_request(
+            &cfg,
+            &Refund {
+                batch_no: "b",
+                trade_no: "2024",
+                amount: AmountFen::new(1990).unwrap(),
+                notify_url: "n",
+                now: 1_732_500_000,
+            },
+        ));
         assert_eq!(r.text("detail_data").unwrap(), Some("2024^19.90^merchant refund"));
         assert_eq!(r.text("refund_date").unwrap(), Some("2024-11-25 10:00:00"));
     }
@@ -181,7 +199,10 @@ mod tests {
         assert_eq!(trade_query(&no, missing), Err(ServiceError::Refused(ErrorCode::TradeNotExist)));
         assert!(matches!(trade_query(&no, b"<alipay><is_success>T"), Err(ServiceError::Xml(_))));
         assert_eq!(trade_query(&OrderNo::parse("other_01").unwrap(), ok), Err(ServiceError::WrongOrder));
-        assert_eq!(close_trade(b"<alipay><is_success>F</is_success><error>TRADE_STATUS_NOT_AVAILD</error></alipay>"), Err(ServiceError::Refused(ErrorCode::TradeStatusNotAvaild)));
+        assert_eq!(
+            close_trade(b"<alipay><is_success>F</is_success><error>TRADE_STATUS_NOT_AVAILD</error></alipay>"),
+            Err(ServiceError::Refused(ErrorCode::TradeStatusNotAvaild))
+        );
         assert_eq!(refund(b"<alipay><is_success>T</is_success></alipay>"), Ok(()));
         assert_eq!(refund(b"<alipay><is_success>X</is_success></alipay>"), Err(ServiceError::Invalid("is_success")));
     }

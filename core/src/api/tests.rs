@@ -11,7 +11,10 @@ fn code_of(body: &str) -> ResultCode {
 
 #[test]
 fn parses_the_spec_samples() {
-    let pay = parse_command(br#"{"cmd":"Pay","order_no":"1510281411335281083827","type":1,"return_url":"http://test.www.wanbisai.com"}"#).unwrap();
+    let pay = parse_command(
+        br#"{"cmd":"Pay","order_no":"1510281411335281083827","type":1,"return_url":"http://test.www.wanbisai.com"}"#,
+    )
+    .unwrap();
     assert_eq!(
         pay,
         Command::Pay(PayRequest {
@@ -20,11 +23,16 @@ fn parses_the_spec_samples() {
             return_url: Some("http://test.www.wanbisai.com".into())
         })
     );
-    let wx = parse_command(br#"{"cmd":"WechatPay","order_no":"1510281411335281083827","notify_url":"http://elsewhere.example/cb"}"#).unwrap();
+    let wx = parse_command(
+        br#"{"cmd":"WechatPay","order_no":"1510281411335281083827","notify_url":"http://elsewhere.example/cb"}"#,
+    )
+    .unwrap();
     assert_eq!(wx.name(), "WechatPay");
     let st = parse_command(br#"{"cmd":"WechatPayState","order_no":"1510281411335281083827"}"#).unwrap();
     assert!(!st.is_merchant_only());
-    let create = parse_command(r#"{"cmd":"CreateOrder","order_no":"order_0001","total_fee":1990,"subject":"T恤"}"#.as_bytes()).unwrap();
+    let create =
+        parse_command(r#"{"cmd":"CreateOrder","order_no":"order_0001","total_fee":1990,"subject":"T恤"}"#.as_bytes())
+            .unwrap();
     let Command::CreateOrder(c) = &create else { panic!() };
     assert_eq!((c.total_fee.fen(), c.expire_seconds()), (1990, DEFAULT_EXPIRE_SECONDS));
     assert!(create.is_merchant_only());
@@ -32,7 +40,11 @@ fn parses_the_spec_samples() {
 
 #[test]
 fn serialises_commands_as_the_spec_shows() {
-    let cmd = Command::Pay(PayRequest { order_no: OrderNo::parse("order_0001").unwrap(), pay_type: PayType::Wechat, return_url: None });
+    let cmd = Command::Pay(PayRequest {
+        order_no: OrderNo::parse("order_0001").unwrap(),
+        pay_type: PayType::Wechat,
+        return_url: None,
+    });
     assert_eq!(serde_json::to_value(&cmd).unwrap(), json!({"cmd": "Pay", "order_no": "order_0001", "type": 2}));
     let state = Command::WechatPayState(StateRequest { order_no: OrderNo::parse("order_0001").unwrap() });
     assert_eq!(serde_json::to_string(&state).unwrap(), r#"{"cmd":"WechatPayState","order_no":"order_0001"}"#);
@@ -76,11 +88,33 @@ fn bad_bodies_get_their_codes() {
 
 #[test]
 fn replies_are_pinned() {
-    let pay = PayReply { result: 0, msg: String::new(), pay_info: PayInfo { alipay_url: Some("https://mapi.alipay.com/gateway.do?x".into()), wechat_pay_url: None } };
-    assert_eq!(serde_json::to_value(&pay).unwrap(), json!({"result": 0, "msg": "", "pay_info": {"alipay_url": "https://mapi.alipay.com/gateway.do?x"}}));
-    let wx = WechatPayReply { result: 0, msg: String::new(), code_url: "weixin://wxpay/bizpayurl?pr=D7TOzCi".into(), expires_at: 1_700_000_000 };
-    assert_eq!(serde_json::to_value(&wx).unwrap(), json!({"result": 0, "msg": "", "code_url": "weixin://wxpay/bizpayurl?pr=D7TOzCi", "expires_at": 1_700_000_000}));
-    let order = Order::new(OrderNo::parse("1510281555449126260705").unwrap(), AmountFen::new(1).unwrap(), "s".into(), String::new(), 10, 20);
+    let pay = PayReply {
+        result: 0,
+        msg: String::new(),
+        pay_info: PayInfo { alipay_url: Some("https://mapi.alipay.com/gateway.do?x".into()), wechat_pay_url: None },
+    };
+    assert_eq!(
+        serde_json::to_value(&pay).unwrap(),
+        json!({"result": 0, "msg": "", "pay_info": {"alipay_url": "https://mapi.alipay.com/gateway.do?x"}})
+    );
+    let wx = WechatPayReply {
+        result: 0,
+        msg: String::new(),
+        code_url: "weixin://wxpay/bizpayurl?pr=D7TOzCi".into(),
+        expires_at: 1_700_000_000,
+    };
+    assert_eq!(
+        serde_json::to_value(&wx).unwrap(),
+        json!({"result": 0, "msg": "", "code_url": "weixin://wxpay/bizpayurl?pr=D7TOzCi", "expires_at": 1_700_000_000})
+    );
+    let order = Order::new(
+        OrderNo::parse("1510281555449126260705").unwrap(),
+        AmountFen::new(1).unwrap(),
+        "s".into(),
+        String::new(),
+        10,
+        20,
+    );
     assert_eq!(
         serde_json::to_value(StateReply::of(&order)).unwrap(),
         json!({"result": 0, "msg": "", "order_no": "1510281555449126260705", "pay_state": 0, "pay_state_desc": "等待支付", "expires_at": 20})

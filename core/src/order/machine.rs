@@ -5,7 +5,14 @@ use crate::{AmountFen, OrderNo};
 
 impl Order {
     /// A new waiting order.
-    pub fn new(order_no: OrderNo, total_fee: AmountFen, subject: String, body: String, created_at: i64, expires_at: i64) -> Self {
+    pub fn new(
+        order_no: OrderNo,
+        total_fee: AmountFen,
+        subject: String,
+        body: String,
+        created_at: i64,
+        expires_at: i64,
+    ) -> Self {
         Self {
             order_no,
             total_fee,

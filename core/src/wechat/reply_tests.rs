@@ -5,7 +5,8 @@ use crate::sign::WechatSignType::{HmacSha256, Md5};
 use crate::wechat::test_support::{KEY, config, signed_body};
 
 fn ok(extra: &[(&str, &str)]) -> Vec<(&'static str, String)> {
-    let mut v: Vec<(&'static str, String)> = vec![("return_code", "SUCCESS".into()), ("return_msg", "OK".into()), ("result_code", "SUCCESS".into())];
+    let mut v: Vec<(&'static str, String)> =
+        vec![("return_code", "SUCCESS".into()), ("return_msg", "OK".into()), ("result_code", "SUCCESS".into())];
     for (k, val) in extra {
         v.push((Box::leak(k.to_string().into_boxed_str()), val.to_string()));
     }
@@ -19,7 +20,14 @@ fn body(fields: &[(&'static str, String)], key: &str) -> Vec<u8> {
 
 #[test]
 fn unified_order_success() {
-    let b = body(&ok(&[("trade_type", "NATIVE"), ("prepay_id", "wx201410272009395522657a690389285100"), ("code_url", "weixin://wxpay/bizpayurl?pr=QXuSXeo")]), KEY);
+    let b = body(
+        &ok(&[
+            ("trade_type", "NATIVE"),
+            ("prepay_id", "wx201410272009395522657a690389285100"),
+            ("code_url", "weixin://wxpay/bizpayurl?pr=QXuSXeo"),
+        ]),
+        KEY,
+    );
     let r = unified_order(&config(), &b).unwrap();
     assert_eq!(r.code_url, "weixin://wxpay/bizpayurl?pr=QXuSXeo");
     assert_eq!(r.prepay_id, "wx201410272009395522657a690389285100");
@@ -27,7 +35,12 @@ fn unified_order_success() {
 
 #[test]
 fn md5_signed_reply_is_accepted() {
-    let refs = [("return_code", "SUCCESS"), ("result_code", "SUCCESS"), ("prepay_id", "p"), ("code_url", "weixin://wxpay/bizpayurl?pr=x")];
+    let refs = [
+        ("return_code", "SUCCESS"),
+        ("result_code", "SUCCESS"),
+        ("prepay_id", "p"),
+        ("code_url", "weixin://wxpay/bizpayurl?pr=x"),
+    ];
     let b = signed_body(&refs, KEY, Md5);
     assert!(unified_order(&config(), b.as_bytes()).is_ok());
 }
@@ -71,19 +84,32 @@ fn business_errors_are_data() {
     );
     let mut future = fields;
     future[2].1 = "BRAND_NEW".into();
-    assert!(matches!(close_order(&config(), &body(&future, KEY)), Err(ReplyError::Business { code: ErrorCode::Unknown(c), .. }) if c == "BRAND_NEW"));
+    assert!(
+        matches!(close_order(&config(), &body(&future, KEY)), Err(ReplyError::Business { code: ErrorCode::Unknown(c), .. }) if c == "BRAND_NEW")
+    );
 }
 
 #[test]
 fn order_query_states() {
     let no = OrderNo::parse("1217752501201407033233368018").unwrap();
-    let paid = body(&ok(&[("out_trade_no", no.as_str()), ("trade_state", "SUCCESS"), ("transaction_id", "1009660380201506130728806387"), ("total_fee", "888"), ("time_end", "20141030133525"), ("is_subscribe", "Y")]), KEY);
+    let paid = body(
+        &ok(&[
+            ("out_trade_no", no.as_str()),
+            ("trade_state", "SUCCESS"),
+            ("transaction_id", "1009660380201506130728806387"),
+            ("total_fee", "888"),
+            ("time_end", "20141030133525"),
+            ("is_subscribe", "Y"),
+        ]),
+        KEY,
+    );
     let r = order_query(&config(), &no, &paid).unwrap();
     assert_eq!(r.trade_state, TradeState::Success);
     assert_eq!(r.total_fee, Some(AmountFen::new(888).unwrap()));
     assert_eq!(r.transaction_id.as_deref(), Some("1009660380201506130728806387"));
 
-    let waiting = body(&ok(&[("out_trade_no", no.as_str()), ("trade_state", "NOTPAY"), ("trade_state_desc", "订单未支付")]), KEY);
+    let waiting =
+        body(&ok(&[("out_trade_no", no.as_str()), ("trade_state", "NOTPAY"), ("trade_state_desc", "订单未支付")]), KEY);
     let r = order_query(&config(), &no, &waiting).unwrap();
     assert_eq!((r.trade_state, r.total_fee), (TradeState::NotPay, None));
 
@@ -96,13 +122,41 @@ fn order_query_states() {
 #[test]
 fn refund_and_refund_query() {
     let no = OrderNo::parse("order_0001").unwrap();
-    let b = body(&ok(&[("out_trade_no", "order_0001"), ("out_refund_no", "Rorder_0001"), ("refund_id", "50000408942018"), ("refund_fee", "100"), ("total_fee", "100")]), KEY);
+    let b = body(
+        &ok(&[
+            ("out_trade_no", "order_0001"),
+            ("out_refund_no", "Rorder_0001"),
+            ("refund_id", "50000408942018"),
+            ("refund_fee", "100"),
+            ("total_fee", "100"),
+        ]),
+        KEY,
+    );
     assert_eq!(refund(&config(), &no, &b).unwrap().refund_id, "50000408942018");
-    let q = body(&ok(&[("out_trade_no", "order_0001"), ("refund_count", "1"), ("out_refund_no_0", "Rorder_0001"), ("refund_id_0", "50000408942018"), ("refund_status_0", "SUCCESS"), ("refund_fee_0", "100")]), KEY);
+    let q = body(
+        &ok(&[
+            ("out_trade_no", "order_0001"),
+            ("refund_count", "1"),
+            ("out_refund_no_0", "Rorder_0001"),
+            ("refund_id_0", "50000408942018"),
+            ("refund_status_0", "SUCCESS"),
+            ("refund_fee_0", "100"),
+        ]),
+        KEY,
+    );
     let records = refund_query(&config(), &no, &q).unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].status, RefundStatus::Success);
-    let missing = body(&ok(&[("out_trade_no", "order_0001"), ("refund_count", "2"), ("out_refund_no_0", "R"), ("refund_id_0", "1"), ("refund_status_0", "SUCCESS")]), KEY);
+    let missing = body(
+        &ok(&[
+            ("out_trade_no", "order_0001"),
+            ("refund_count", "2"),
+            ("out_refund_no_0", "R"),
+            ("refund_id_0", "1"),
+            ("refund_status_0", "SUCCESS"),
+        ]),
+        KEY,
+    );
     assert!(matches!(refund_query(&config(), &no, &missing), Err(ReplyError::Missing(_))));
 }
 

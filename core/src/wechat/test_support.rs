@@ -18,9 +18,13 @@ pub(crate) fn config() -> WechatConfig {
 /// Builds a body as WeChat would: our appid/mch_id plus `extra`, signed with `sign_type`.
 pub(crate) fn signed_body(extra: &[(&str, &str)], key: &str, sign_type: WechatSignType) -> String {
     let cfg = config();
-    let mut f: Fields = [("appid", cfg.appid.as_str()), ("mch_id", cfg.mch_id.as_str()), ("nonce_str", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS")]
-        .into_iter()
-        .collect();
+    let mut f: Fields = [
+        ("appid", cfg.appid.as_str()),
+        ("mch_id", cfg.mch_id.as_str()),
+        ("nonce_str", "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"),
+    ]
+    .into_iter()
+    .collect();
     for (k, v) in extra {
         f.set(*k, *v);
     }

@@ -1,0 +1,35 @@
+// Bundle sizes: the worker (wasm + JS glue) and the SDK (wasm + minified glue) beside the
+// npm QR libraries bundled and minified with esbuild, each raw, gzip -9 and brotli.
+import { buildSync } from "esbuild";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+export function measure(bytes) {
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+}
+
+function add(a, b) {
+  return { raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli };
+}
+
+/** Minified bundle of an entry's code (npm package or our glue). */
+export function bundle(contents, resolveDir, format = "esm") {
+  const out = buildSync({ stdin: { contents, resolveDir, loader: "js" }, bundle: true, minify: true, format, write: false, platform: "browser", logLevel: "silent" });
+  return Buffer.from(out.outputFiles[0].contents);
+}
+
+export function sizes(root) {
+  const worker = add(measure(readFileSync(join(root, "edge/build/index_bg.wasm"))), measure(readFileSync(join(root, "edge/build/index.js"))));
+  const sdkDir = join(root, "pkg/dist/web");
+  const glue = bundle(`export * from "./paybridge.js"; export { default } from "./paybridge.js";`, sdkDir);
+  const sdkWasm = measure(readFileSync(join(sdkDir, "paybridge_bg.wasm")));
+  const sdkGlue = measure(glue);
+  const qrGen = measure(bundle(`import qrcode from "qrcode-generator"; export function svg(t){const q=qrcode(0,"M");q.addData(t);q.make();return q.createSvgTag();}`, root));
+  const qrcode = measure(bundle(`import QRCode from "qrcode"; export function svg(t){return QRCode.toString(t,{type:"svg"});}`, root));
+  return { worker, sdk: add(sdkWasm, sdkGlue), sdkWasm, sdkGlue, qrGen, qrcode };
+}
