@@ -19,7 +19,7 @@ export function functionSizes(bytes) {
     if (id === 2) {
       const n = u32();
       for (let i = 0; i < n; i++) {
-        p += u32(); p += u32(); // module, field
+        for (let k = 0; k < 2; k++) { const l = u32(); p += l; } // module, field
         const kind = bytes[p++];
         if (kind === 0) { u32(); imports++; } else if (kind === 1) { p++; const f = u32(); u32(); if (f & 1) u32(); } else if (kind === 2) { const f = u32(); u32(); if (f & 1) u32(); } else if (kind === 3) { p += 2; }
       }
