@@ -18,8 +18,13 @@ function run(cmd, args, opts = {}) {
   }
 }
 
+const WASM_FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
+
 export function buildWorker() {
   run("worker-build", ["--release"], { cwd: join(root, "edge") });
+  // worker-build keeps the name section (about 100 KB); the bundle ships without it.
+  const wasm = join(root, "edge/build/index_bg.wasm");
+  run(join(root, "node_modules/.bin/wasm-opt"), [wasm, "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", wasm]);
 }
 
 export function buildSdk() {
@@ -27,7 +32,7 @@ export function buildSdk() {
     const out = join(root, "pkg", target === "web" ? "dist/web" : "dist/bundler");
     rmSync(out, { recursive: true, force: true });
     run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge"]);
-    run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_bg.wasm"), "-Os", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "-o", join(out, "paybridge_bg.wasm")]);
+    run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_bg.wasm"), "-Os", "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", join(out, "paybridge_bg.wasm")]);
     for (const extra of ["package.json", ".gitignore", "README.md"]) rmSync(join(out, extra), { force: true });
     // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
     // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.

@@ -103,8 +103,12 @@ async fn route(mut req: Request, config: &Config) -> Result<Response> {
         }
         (Method::Get, "/return/alipay") => {
             let kv = store::kv(config).map_err(|e| worker::Error::RustError(e.msg))?;
-            let url = req.url()?;
-            notify::alipay_return(config, &kv, url.query().unwrap_or(""), now()).await
+            // The raw query string, decoded once by the form parser (worker's Url parsing
+            // would pull the url crate and its IDNA tables into the bundle).
+            let url = req.inner().url();
+            let query = url.split_once('?').map_or("", |(_, q)| q);
+            let query = query.split_once('#').map_or(query, |(q, _)| q);
+            notify::alipay_return(config, &kv, query, now()).await
         }
         (Method::Get, "/demo/config") => match demo::config(config) {
             Ok(c) => reply::ok(&c),
