@@ -45,3 +45,54 @@ export async function nodeSpeeds(root, iterations = 2000) {
   const timer = eval(TIMER);
   return timer(fns, TEXT, iterations);
 }
+
+/** The same loop in Debian's Chromium, on a loopback page serving the three builds. */
+export async function chromiumSpeeds(root, iterations = 2000) {
+  const { createServer } = await import("node:http");
+  const { bundle } = await import("./sizes.mjs");
+  const { launch } = await import("../tests/browser/chromium.mjs");
+  const libs = bundle(
+    `import qrcodeGenerator from "qrcode-generator"; import QRCode from "qrcode"; import svgTag from "qrcode/lib/renderer/svg-tag.js";
+     window.qrLibs = { qrcodeGenerator, QRCode, svgTag };`,
+    root,
+    "iife",
+  );
+  const files = {
+    "/": ["text/html", `<!doctype html><script type="module">import init, { renderQr } from "/sdk/paybridge.js"; await init(); window.renderQr = renderQr; document.body.dataset.ready = "1";</script><script src="/libs.js"></script>`],
+    "/libs.js": ["text/javascript", libs],
+    "/sdk/paybridge.js": ["text/javascript", readFileSync(join(root, "pkg/dist/web/paybridge.js"))],
+    "/sdk/paybridge_bg.wasm": ["application/wasm", readFileSync(join(root, "pkg/dist/web/paybridge_bg.wasm"))],
+  };
+  const server = createServer((req, res) => {
+    const f = files[req.url];
+    res.writeHead(f ? 200 : 404, { "content-type": f?.[0] ?? "text/plain" });
+    res.end(f?.[1] ?? "");
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const browser = await launch();
+  try {
+    const page = await browser.context.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForSelector("body[data-ready='1']", { state: "attached" });
+    return await page.evaluate(
+      ([timer, text, n]) => {
+        const { qrcodeGenerator, QRCode, svgTag } = window.qrLibs;
+        const fns = {
+          sdk: (t) => window.renderQr(t),
+          "qrcode-generator": (t) => {
+            const q = qrcodeGenerator(0, "M");
+            q.addData(t);
+            q.make();
+            return q.createSvgTag();
+          },
+          qrcode: (t) => svgTag.render(QRCode.create(t, { errorCorrectionLevel: "M" }), {}),
+        };
+        return (0, eval)(timer)(fns, text, n);
+      },
+      [TIMER, TEXT, iterations],
+    );
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}

@@ -45,12 +45,13 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
 
   state.deliver = async (provider, url, body, type, order) => {
     state.deliveries += 1;
+    const startedAt = Date.now();
     let record;
     try {
       const resp = await fetch(url, { method: "POST", headers: { "content-type": type }, body, signal: AbortSignal.timeout(10_000) });
-      record = { status: resp.status, body: await resp.text() };
+      record = { status: resp.status, body: await resp.text(), startedAt };
     } catch (e) {
-      record = { error: String(e.cause?.code ?? e.message) };
+      record = { error: String(e.cause?.code ?? e.message), startedAt };
     }
     order.notifies.push(record);
     return record;

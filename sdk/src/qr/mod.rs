@@ -1,7 +1,10 @@
-//! QR codes as SVG: the matrix from the `qrcodegen` crate, drawn as one `<path>` of
-//! horizontal runs (a few hundred bytes for a `code_url`), crisp at any size.
+//! QR codes as SVG: the symbol from [`encode`] (byte mode, checked module-for-module
+//! against the `qrcodegen` reference library), drawn as one `<path>` of horizontal runs,
+//! crisp at any size.
 
-use qrcodegen::{QrCode, QrCodeEcc};
+pub mod encode;
+
+use encode::{Ecc, encode};
 use serde::Deserialize;
 use tsify::Tsify;
 
@@ -80,10 +83,10 @@ fn push_num(out: &mut String, n: i32) {
 /// Renders `text` as an SVG document string.
 pub fn render_svg(text: &str, options: &QrOptions) -> Result<String, QrError> {
     let ecc = match options.ecc.as_deref() {
-        None | Some("M") => QrCodeEcc::Medium,
-        Some("L") => QrCodeEcc::Low,
-        Some("Q") => QrCodeEcc::Quartile,
-        Some("H") => QrCodeEcc::High,
+        None | Some("M") => Ecc::Medium,
+        Some("L") => Ecc::Low,
+        Some("Q") => Ecc::Quartile,
+        Some("H") => Ecc::High,
         Some(_) => return Err(QrError::BadOption("ecc")),
     };
     let border = options.border.unwrap_or(4);
@@ -92,8 +95,8 @@ pub fn render_svg(text: &str, options: &QrOptions) -> Result<String, QrError> {
     }
     let dark = color(&options.dark, "#000", "dark")?;
     let light = color(&options.light, "#fff", "light")?;
-    let qr = QrCode::encode_text(text, ecc).map_err(|_| QrError::TooLong)?;
-    let n = qr.size();
+    let qr = encode(text.as_bytes(), ecc).map_err(|_| QrError::TooLong)?;
+    let n = qr.size() as i32;
     let border = border as i32;
     let dim = n + 2 * border;
     let mut out = String::with_capacity(512 + (n * n) as usize);
@@ -117,12 +120,12 @@ pub fn render_svg(text: &str, options: &QrOptions) -> Result<String, QrError> {
     for y in 0..n {
         let mut x = 0;
         while x < n {
-            if !qr.get_module(x, y) {
+            if !qr.is_dark(x as usize, y as usize) {
                 x += 1;
                 continue;
             }
             let start = x;
-            while x < n && qr.get_module(x, y) {
+            while x < n && qr.is_dark(x as usize, y as usize) {
                 x += 1;
             }
             out.push('M');
@@ -142,9 +145,9 @@ pub fn render_svg(text: &str, options: &QrOptions) -> Result<String, QrError> {
 
 /// The module matrix (for tests): `true` = dark, without the border.
 pub fn matrix(text: &str) -> Option<Vec<Vec<bool>>> {
-    let qr = QrCode::encode_text(text, QrCodeEcc::Medium).ok()?;
+    let qr = encode(text.as_bytes(), Ecc::Medium).ok()?;
     let n = qr.size();
-    Some((0..n).map(|y| (0..n).map(|x| qr.get_module(x, y)).collect()).collect())
+    Some((0..n).map(|y| (0..n).map(|x| qr.is_dark(x, y)).collect()).collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,66 @@
+// `npm run bench`: every figure in one table, each beside the baseline measured in the same
+// run on this machine, written to bench/results/latest.md.
+//   node bench/run.mjs [--quick]   (--quick: shorter wrk runs and 8 paid-to-screen runs)
+import { spawnSync } from "node:child_process";
+import { cpus } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { setup } from "../scripts/setup.mjs";
+import { root, toolEnv } from "../scripts/tools.mjs";
+import { paidToScreen } from "./paid-to-screen.mjs";
+import { chromiumSpeeds, nodeSpeeds } from "./qr-speed.mjs";
+import { sizes } from "./sizes.mjs";
+import { workerSpeeds } from "./worker-speed.mjs";
+
+const quick = process.argv.includes("--quick");
+setup({ bench: true });
+const build = spawnSync("node", ["scripts/build.mjs"], { cwd: root, stdio: "inherit", env: toolEnv() });
+if (build.status !== 0) process.exit(1);
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const x = (r) => `${r.toFixed(2)}x`;
+const rows = [];
+const row = (figure, value, baseline, ratio, goal, met) => rows.push({ figure, value, baseline, ratio, goal, met: met === undefined ? "" : met ? "yes" : "**no**" });
+
+console.log("bench: sizes");
+const sz = sizes(root);
+row("Worker bundle (wasm + glue), gzip", kb(sz.worker.gzip), "—", "—", "≤ 200 KB", sz.worker.gzip <= 200 * 1024);
+row("Worker bundle, raw", kb(sz.worker.raw), "—", "—", "", undefined);
+row("SDK (wasm + minified glue), gzip", kb(sz.sdk.gzip), `qrcode-generator ${kb(sz.qrGen.gzip)}`, x(sz.sdk.gzip / sz.qrGen.gzip), "≤ 25 KB", sz.sdk.gzip <= 25 * 1024);
+row("SDK, gzip, vs qrcode", kb(sz.sdk.gzip), `qrcode ${kb(sz.qrcode.gzip)}`, x(sz.sdk.gzip / sz.qrcode.gzip), "", undefined);
+row("SDK, brotli", kb(sz.sdk.brotli), `qrcode-generator ${kb(sz.qrGen.brotli)}, qrcode ${kb(sz.qrcode.brotli)}`, x(sz.sdk.brotli / sz.qrGen.brotli), "", undefined);
+row("SDK wasm / glue, gzip", `${kb(sz.sdkWasm.gzip)} / ${kb(sz.sdkGlue.gzip)}`, "—", "—", "", undefined);
+
+console.log("bench: QR speed (Node, Chromium)");
+const us = (v) => `${v.toFixed(1)} µs`;
+for (const [where, speeds] of [["Node", await nodeSpeeds(root)], ["Chromium", await chromiumSpeeds(root)]]) {
+  const gen = speeds["qrcode-generator"] / speeds.sdk;
+  const qr = speeds.qrcode / speeds.sdk;
+  row(`QR SVG of a 40-char URL, ${where}`, us(speeds.sdk), `qrcode-generator ${us(speeds["qrcode-generator"])}`, `${x(gen)} faster`, "≥ 10x", gen >= 10);
+  row(`QR SVG of a 40-char URL, ${where}`, us(speeds.sdk), `qrcode ${us(speeds.qrcode)}`, `${x(qr)} faster`, "≥ 3x", qr >= 3);
+}
+
+console.log("bench: worker throughput (wrk on loopback)");
+const w = await workerSpeeds({ seconds: quick ? 3 : 5, rounds: quick ? 1 : 2 });
+const ms = (v) => `${v.toFixed(2)} ms`;
+const lat = (r) => `${Math.round(r.rps)} req/s, p50 ${ms(r.p50)}, p99 ${ms(r.p99)}`;
+row("WechatPayState of a stored order", lat(w.rustState), `JS worker ${lat(w.jsState)}`, `${x(w.rustState.rps / w.jsState.rps)} req/s`, "≥ 1.0x", w.rustState.rps >= w.jsState.rps);
+row("Pay type 1 (sign the Alipay URL)", lat(w.rustPay), "—", "—", "", undefined);
+row("WeChat notify, already paid", lat(w.rustNotify), "—", "—", "", undefined);
+const errors = w.rustState.errors + w.jsState.errors + w.rustPay.errors + w.rustNotify.errors;
+
+console.log("bench: paid-to-screen (Chromium)");
+const p = await paidToScreen({ runs: quick ? 8 : 20 });
+row(`Paid-to-screen, ${p.runs} runs`, `p50 ${ms(p.p50)}, p95 ${ms(p.p95)}`, "poll interval 2000 ms", `p95 ${x(p.p95 / 2000)} of it`, "p95 ≤ 2500 ms", p.p95 <= 2500);
+
+const header = `Measured ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}${quick ? " (quick run)" : ""}.`;
+const table = [
+  "| figure | value | baseline (same run) | ratio | goal | met |",
+  "|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.baseline} | ${r.ratio} | ${r.goal} | ${r.met} |`),
+].join("\n");
+const md = `# Benchmark results\n\n${header}\n\n${table}\n\nwrk: 2 threads, 32 connections, ${quick ? 3 : 5} s per run, best of ${quick ? 1 : 2}; ${errors} non-2xx or socket errors.\nCommand: \`npm run bench\`.\n`;
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(join(root, "bench/results/latest.md"), md);
+writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ sizes: sz, worker: w, paidToScreen: p }, null, 2));
+console.log(`\n${md}`);

@@ -1,0 +1,76 @@
+// Worker throughput and latency with wrk on loopback (bounded: 2 threads, 32 connections,
+// a few seconds per run): the Rust worker and the hand-written JS baseline, each in its own
+// local workerd (Miniflare) with the same KV record.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { freePort, startStack } from "../tests/e2e/harness.mjs";
+
+function parseDuration(text) {
+  const m = /^([\d.]+)(us|ms|s)$/.exec(text);
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+}
+
+/** One wrk run: { rps, p50, p99, errors } (latencies in ms). */
+export function wrk(url, { body, contentType = "application/json", seconds = 5, threads = 2, connections = 32 }) {
+  const dir = mkdtempSync(join(tmpdir(), "paybridge-wrk-"));
+  const script = join(dir, "post.lua");
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "${contentType}"\n`);
+  const r = spawnSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--latency", "-s", script, url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
+  rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const out = r.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p50 = parseDuration(/^\s+50%\s+(\S+)/m.exec(out)?.[1] ?? "");
+  const p99 = parseDuration(/^\s+99%\s+(\S+)/m.exec(out)?.[1] ?? "");
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  const errors = non2xx + (socket ? socket.slice(1).reduce((a, n) => a + Number(n), 0) : 0);
+  return { rps, p50, p99, errors };
+}
+
+async function jsBaseline(record) {
+  const port = await freePort();
+  const mf = new Miniflare(convertV4MiniflareOptions({ modules: [{ type: "ESModule", path: join(import.meta.dirname, "js-worker/worker.js") }], compatibilityDate: "2026-11-01", kvNamespaces: ["ORDERS"], host: "127.0.0.1", port }));
+  await mf.ready;
+  const kv = await mf.getKVNamespace("ORDERS");
+  await kv.put(`order:${record.order_no}`, JSON.stringify(record));
+  return { url: `http://127.0.0.1:${port}`, stop: () => mf.dispose() };
+}
+
+export async function workerSpeeds({ seconds = 5, rounds = 2 } = {}) {
+  const s = await startStack();
+  try {
+    // A paid order (through the real notify path), a waiting one with an Alipay session,
+    // and the paid order's genuine notify.
+    await s.createOrder("bench_paid_01", 1990);
+    await s.codeUrl("bench_paid_01");
+    await s.pay("wechat", "bench_paid_01", { times: 1 });
+    const notify = await s.notifyBody("wechat", "bench_paid_01");
+    await s.createOrder("bench_pay_001", 1990);
+    await s.openCashier("bench_pay_001", "https://shop.example/done");
+    const record = await s.record("bench_paid_01");
+    const js = await jsBaseline(record);
+    const stateBody = JSON.stringify({ cmd: "WechatPayState", order_no: "bench_paid_01" });
+    const payBody = JSON.stringify({ cmd: "Pay", order_no: "bench_pay_001", type: 1, return_url: "https://shop.example/done" });
+    // Same reply from both workers, or the comparison is void.
+    const a = await (await fetch(`${s.url}/api`, { method: "POST", body: stateBody })).json();
+    const b = await (await fetch(`${js.url}/api`, { method: "POST", body: stateBody })).json();
+    if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`the baseline answers differently: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+    const best = (runs) => runs.reduce((x, y) => (y.rps > x.rps ? y : x));
+    const results = { rustState: [], jsState: [], rustPay: [], rustNotify: [] };
+    for (let i = 0; i < rounds; i++) {
+      results.jsState.push(wrk(`${js.url}/api`, { body: stateBody, seconds }));
+      results.rustState.push(wrk(`${s.url}/api`, { body: stateBody, seconds }));
+    }
+    for (let i = 0; i < rounds; i++) results.rustPay.push(wrk(`${s.url}/api`, { body: payBody, seconds }));
+    for (let i = 0; i < rounds; i++) results.rustNotify.push(wrk(`${s.url}/notify/wechat`, { body: notify, contentType: "text/xml", seconds }));
+    await js.stop();
+    return Object.fromEntries(Object.entries(results).map(([k, v]) => [k, best(v)]));
+  } finally {
+    await s.stop();
+  }
+}
