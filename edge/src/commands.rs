@@ -60,15 +60,20 @@ async fn alipay_url(
     let our_return_url = config.public_url("/return/alipay")?;
     let order = store::load_existing(kv, order_no).await?;
     ensure_payable(&order, now)?;
-    let order = store::update(kv, order_no, |o| {
-        let unchanged = o.alipay.as_ref().is_some_and(|s| s.return_url == return_url);
-        if !unchanged {
-            let issued_at = o.alipay.as_ref().map_or(now, |s| s.issued_at);
-            o.alipay = Some(AlipaySession { return_url, issued_at });
-        }
-        !unchanged
-    })
-    .await?;
+    // Only a new or different return_url needs the lock and a write.
+    let order = if order.alipay.as_ref().is_some_and(|s| s.return_url == return_url) {
+        order
+    } else {
+        store::update(kv, order_no, |o| {
+            let unchanged = o.alipay.as_ref().is_some_and(|s| s.return_url == return_url);
+            if !unchanged {
+                let issued_at = o.alipay.as_ref().map_or(now, |s| s.issued_at);
+                o.alipay = Some(AlipaySession { return_url, issued_at });
+            }
+            !unchanged
+        })
+        .await?
+    };
     Ok(pay_url::build(
         &ali,
         &DirectPay {

@@ -31,8 +31,15 @@ use crate::config::Config;
 /// Reads at most `cap` bytes of body; `None` when it is larger.
 async fn read_body(req: &mut Request, cap: usize) -> Result<Option<Vec<u8>>> {
     let declared = req.headers().get("content-length")?.and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > cap) {
-        return Ok(None);
+    match declared {
+        Some(n) if n > cap => return Ok(None),
+        // A declared length within the cap: one arrayBuffer() call (the runtime enforces
+        // the declared length), instead of chunk-by-chunk reads across the JS boundary.
+        Some(_) => {
+            let body = req.bytes().await?;
+            return Ok((body.len() <= cap).then_some(body));
+        }
+        None => {}
     }
     let mut body = Vec::new();
     let mut stream = req.stream()?;

@@ -51,7 +51,7 @@ pub async fn wechat(config: &Config, kv: &KvStore, body: &[u8], now: i64) -> Res
         Err(reason) => return fail(400, &reason),
     };
     let events = reconcile::wechat_notify_events(&notify, now);
-    match store::apply(kv, &order.order_no, events, now, false).await {
+    match store::apply_to(kv, &order.order_no, Some(&order), events, now, false).await {
         Ok(_) => reply::xml(200, wechat_notify::reply_success()),
         Err(e) => fail(500, &e.msg),
     }
@@ -71,7 +71,10 @@ pub async fn alipay(config: &Config, kv: &KvStore, body: &[u8], now: i64) -> Res
         Notify::Trade(n) => match order_for(kv, &n.order_no, n.total_fee).await {
             Ok(order) => {
                 let events = reconcile::alipay_notify_events(&n, &order, now);
-                store::apply(kv, &order.order_no, events, now, false).await.map(|_| ()).map_err(|e: ApiError| e.msg)
+                store::apply_to(kv, &order.order_no, Some(&order), events, now, false)
+                    .await
+                    .map(|_| ())
+                    .map_err(|e: ApiError| e.msg)
             }
             Err(reason) => Err(reason),
         },

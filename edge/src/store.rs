@@ -125,6 +125,41 @@ pub async fn apply(
     now: i64,
     checked: bool,
 ) -> Result<Order, ApiError> {
+    apply_to(kv, order_no, None, events, now, checked).await
+}
+
+/// [`apply`], given the order as the caller just read it. When every event is a payment,
+/// close or refund confirmation that changes nothing on that copy (a duplicate notify),
+/// it changes nothing on any later state either: those transitions are forward-only and
+/// keep their evidence. Then the lock, the second read and the write are skipped.
+pub async fn apply_to(
+    kv: &KvStore,
+    order_no: &OrderNo,
+    seen: Option<&Order>,
+    events: Vec<Event>,
+    now: i64,
+    checked: bool,
+) -> Result<Order, ApiError> {
+    if let Some(seen) = seen
+        && !checked
+        && events.iter().all(|e| matches!(e, Event::Paid(_) | Event::Closed(_) | Event::Refunded { .. }))
+    {
+        let mut copy = seen.clone();
+        let mut unchanged = true;
+        for event in events.iter().cloned() {
+            match copy.apply(event, now) {
+                Ok(Outcome::Unchanged) => {}
+                Ok(Outcome::Changed) => unchanged = false,
+                Err(refusal) => {
+                    log_refusal(order_no, &refusal);
+                    return Err(errors::refusal(&refusal));
+                }
+            }
+        }
+        if unchanged {
+            return Ok(copy);
+        }
+    }
     let key = order_key(order_no);
     with_lock(&key, async || {
         let mut order = load_existing(kv, order_no).await?;
