@@ -23,6 +23,18 @@ export const TIMER = `(fns, text, iterations) => {
   return out;
 }`;
 
+/** The three generators, as source, built from the loaded libraries in either runtime. */
+export const GENERATORS = `({ renderQr, qrcodeGenerator, QRCode, svgTag }) => ({
+  sdk: (t) => renderQr(t),
+  "qrcode-generator": (t) => {
+    const q = qrcodeGenerator(0, "M");
+    q.addData(t);
+    q.make();
+    return q.createSvgTag();
+  },
+  qrcode: (t) => svgTag.render(QRCode.create(t, { errorCorrectionLevel: "M" }), {}),
+})`;
+
 export async function nodeSpeeds(root, iterations = 2000) {
   const sdk = await import(join(root, "pkg/dist/web/paybridge.js"));
   sdk.initSync({ module: readFileSync(join(root, "pkg/dist/web/paybridge_bg.wasm")) });
@@ -30,16 +42,7 @@ export async function nodeSpeeds(root, iterations = 2000) {
   const qrcodeGenerator = require("qrcode-generator");
   const svgTag = require("qrcode/lib/renderer/svg-tag.js");
   const QRCode = require("qrcode");
-  const fns = {
-    sdk: (t) => sdk.renderQr(t),
-    "qrcode-generator": (t) => {
-      const q = qrcodeGenerator(0, "M");
-      q.addData(t);
-      q.make();
-      return q.createSvgTag();
-    },
-    qrcode: (t) => svgTag.render(QRCode.create(t, { errorCorrectionLevel: "M" }), {}),
-  };
+  const fns = eval(GENERATORS)({ renderQr: sdk.renderQr, qrcodeGenerator, QRCode, svgTag });
   // Every library must encode the same text, or the comparison is meaningless.
   for (const fn of Object.values(fns)) if (!fn(TEXT).includes("<svg")) throw new Error("not an SVG");
   const timer = eval(TIMER);
@@ -75,21 +78,11 @@ export async function chromiumSpeeds(root, iterations = 2000) {
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     await page.waitForSelector("body[data-ready='1']", { state: "attached" });
     return await page.evaluate(
-      ([timer, text, n]) => {
-        const { qrcodeGenerator, QRCode, svgTag } = window.qrLibs;
-        const fns = {
-          sdk: (t) => window.renderQr(t),
-          "qrcode-generator": (t) => {
-            const q = qrcodeGenerator(0, "M");
-            q.addData(t);
-            q.make();
-            return q.createSvgTag();
-          },
-          qrcode: (t) => svgTag.render(QRCode.create(t, { errorCorrectionLevel: "M" }), {}),
-        };
+      ([timer, generators, text, n]) => {
+        const fns = (0, eval)(generators)({ renderQr: window.renderQr, ...window.qrLibs });
         return (0, eval)(timer)(fns, text, n);
       },
-      [TIMER, TEXT, iterations],
+      [TIMER, GENERATORS, TEXT, iterations],
     );
   } finally {
     await browser.close();

@@ -92,50 +92,43 @@ pub async fn refund(
             ));
         }
     };
-    let events = match payment.provider {
+    // (refund number, provider refund id, amount accepted) from the provider that was paid.
+    let (refund_no, refund_id, amount) = match payment.provider {
         Provider::Wechat => {
             let wx = config.wechat()?;
             let req = wechat::request::refund(&wx, order_no, payment.amount, &nonce());
             let body = send(config, &req).await.map_err(|t| errors::transport("WeChat Pay", &t))?;
             let reply = wechat_reply::refund(&wx, order_no, &body).map_err(|e| errors::wechat(&e))?;
-            vec![Event::RefundRequested(Refund {
-                provider: Provider::Wechat,
-                refund_no: wechat::request::out_refund_no(order_no),
-                refund_id: Some(reply.refund_id),
-                amount: reply.refund_fee,
-                status: RefundStatus::Requested,
-                requested_at: now,
-                settled_at: None,
-            })]
+            (wechat::request::out_refund_no(order_no), Some(reply.refund_id), reply.refund_fee)
         }
         Provider::Alipay => {
             let ali = config.alipay()?;
             let batch_no = alipay_service::refund_batch_no(order_no, now);
             store::remember_batch(kv, &batch_no, order_no).await?;
             let notify_url = config.public_url("/notify/alipay")?;
-            let req = alipay_service::refund_request(
-                &ali,
-                &alipay_service::Refund {
-                    batch_no: &batch_no,
-                    trade_no: &payment.transaction_id,
-                    amount: payment.amount,
-                    notify_url: &notify_url,
-                    now,
-                },
-            );
-            let body = send(config, &req).await.map_err(|t| errors::transport("Alipay", &t))?;
-            alipay_service::refund(&body).map_err(|e| errors::alipay(&e))?;
-            vec![Event::RefundRequested(Refund {
-                provider: Provider::Alipay,
-                refund_no: batch_no,
-                refund_id: None,
+            let refund = alipay_service::Refund {
+                batch_no: &batch_no,
+                trade_no: &payment.transaction_id,
                 amount: payment.amount,
-                status: RefundStatus::Requested,
-                requested_at: now,
-                settled_at: None,
-            })]
+                notify_url: &notify_url,
+                now,
+            };
+            let body = send(config, &alipay_service::refund_request(&ali, &refund))
+                .await
+                .map_err(|t| errors::transport("Alipay", &t))?;
+            alipay_service::refund(&body).map_err(|e| errors::alipay(&e))?;
+            (batch_no, None, payment.amount)
         }
     };
+    let events = vec![Event::RefundRequested(Refund {
+        provider: payment.provider,
+        refund_no,
+        refund_id,
+        amount,
+        status: RefundStatus::Requested,
+        requested_at: now,
+        settled_at: None,
+    })];
     let mut order = store::apply(kv, order_no, events, now, false).await?;
     // WeChat settles refunds asynchronously: ask right away; if that fails, state polls
     // ask again. Alipay reports through its batch_refund_notify.

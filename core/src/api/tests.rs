@@ -134,3 +134,19 @@ fn result_codes_are_unique_and_documented() {
     }
     assert_eq!(ResultCode::from_code(-99), None);
 }
+
+#[test]
+fn readme_documents_every_result_code() {
+    let readme = include_str!("../../../README.md");
+    let table = readme
+        .split("<!-- result-codes")
+        .nth(1)
+        .and_then(|t| t.split("<!-- /result-codes -->").next())
+        .expect("README has the result-codes table");
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| result")).collect();
+    assert_eq!(rows.len(), ResultCode::ALL.len());
+    for (row, code) in rows.iter().zip(ResultCode::ALL) {
+        let expected = format!("| {} | {} | {} |", code.code(), code.http_status(), code.meaning());
+        assert_eq!(row.replace('`', ""), expected.replace('`', ""), "README row for {code}");
+    }
+}
