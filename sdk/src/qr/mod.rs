@@ -3,6 +3,8 @@
 //! crisp at any size.
 
 pub mod encode;
+mod penalty;
+mod reed_solomon;
 
 use encode::{Ecc, encode};
 use serde::Deserialize;
