@@ -7,6 +7,8 @@
 //! * [`wechat`] and [`alipay`]: provider requests built as data ([`http::HttpRequest`]),
 //!   replies and notifies parsed from raw bytes and verified over the field map.
 //! * [`order`]: the forward-only order state machine and its evidence.
+//! * [`reconcile`]: what a verified notify or query reply means for an order.
+//! * [`poll`]: the SDK's state-polling cadence.
 //! * [`api`]: the command API's wire types, shared by the worker and the SDK.
 //!
 //! Clock and nonce are always passed in, so every function is deterministic.

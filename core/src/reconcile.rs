@@ -115,6 +115,23 @@ pub fn alipay_query_events(r: &TradeQueryReply, order: &Order, now: i64) -> Vec<
     alipay_events(&r.trade_status, &r.trade_no, r.total_fee, None, order, Source::AlipayQuery, now)
 }
 
+/// Events proven by a verified and confirmed `batch_refund_notify`: only the details for
+/// the trade that paid this order, for its full amount, count.
+pub fn alipay_refund_events(n: &crate::alipay::notify::RefundNotify, order: &Order) -> Vec<Event> {
+    let Some(payment) = order.payment.as_ref().filter(|p| p.provider == Provider::Alipay) else {
+        return Vec::new();
+    };
+    let source = Source::AlipayRefundNotify;
+    n.details
+        .iter()
+        .filter(|d| d.trade_no == payment.transaction_id && d.amount == payment.amount)
+        .map(|d| match d.result.as_str() {
+            "SUCCESS" => Event::Refunded { refund_id: Some(n.batch_no.clone()), source },
+            other => Event::RefundFailed { reason: other.to_owned(), source },
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +195,35 @@ mod tests {
             alipay_query_events(&reply("TRADE_CLOSED"), &o, 7),
             vec![Event::Refunded { refund_id: None, source: Source::AlipayQuery }]
         );
+    }
+
+    #[test]
+    fn refund_notify_counts_only_this_orders_trade() {
+        use crate::alipay::notify::{RefundDetail, RefundNotify};
+        let mut o = order();
+        let paid = alipay_query_events(
+            &TradeQueryReply {
+                trade_no: "2024".into(),
+                trade_status: TradeStatus::TradeSuccess,
+                total_fee: AmountFen::new(100).unwrap(),
+            },
+            &o,
+            5,
+        );
+        o.apply(paid[0].clone(), 5).unwrap();
+        let detail = |trade_no: &str, fen: u64, result: &str| RefundDetail {
+            trade_no: trade_no.into(),
+            amount: AmountFen::new(fen).unwrap(),
+            result: result.into(),
+        };
+        let notify = |details| RefundNotify { notify_id: "n".into(), batch_no: "b".into(), details };
+        assert!(alipay_refund_events(&notify(vec![detail("9999", 100, "SUCCESS")]), &o).is_empty());
+        assert!(alipay_refund_events(&notify(vec![detail("2024", 50, "SUCCESS")]), &o).is_empty());
+        assert_eq!(alipay_refund_events(&notify(vec![detail("2024", 100, "SUCCESS")]), &o).len(), 1);
+        assert!(matches!(
+            alipay_refund_events(&notify(vec![detail("2024", 100, "NOT_ENOUGH")]), &o)[..],
+            [Event::RefundFailed { .. }]
+        ));
     }
 
     #[test]

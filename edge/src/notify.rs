@@ -5,7 +5,7 @@ use paycore::OrderNo;
 use paycore::alipay::notify::{self as alipay_notify, Notify, NotifyVerdict, REPLY_FAIL, REPLY_SUCCESS};
 use paycore::api::ApiError;
 use paycore::form::RawForm;
-use paycore::order::{Event, Order, Source};
+use paycore::order::Order;
 use paycore::reconcile;
 use paycore::wechat::notify as wechat_notify;
 use worker::kv::KvStore;
@@ -79,18 +79,14 @@ pub async fn alipay(config: &Config, kv: &KvStore, body: &[u8], now: i64) -> Res
             Err(reason) => Err(reason),
         },
         Notify::Refund(r) => match store::order_of_batch(kv, &r.batch_no).await {
-            Ok(Some(order_no)) => {
-                let source = Source::AlipayRefundNotify;
-                let events: Vec<Event> = r
-                    .details
-                    .iter()
-                    .map(|d| match d.result.as_str() {
-                        "SUCCESS" => Event::Refunded { refund_id: Some(r.batch_no.clone()), source },
-                        other => Event::RefundFailed { reason: other.to_owned(), source },
-                    })
-                    .collect();
-                store::apply(kv, &order_no, events, now, false).await.map(|_| ()).map_err(|e| e.msg)
-            }
+            Ok(Some(order_no)) => match store::load(kv, &order_no).await {
+                Ok(Some(order)) => {
+                    let events = reconcile::alipay_refund_events(&r, &order);
+                    store::apply(kv, &order_no, events, now, false).await.map(|_| ()).map_err(|e| e.msg)
+                }
+                Ok(None) => Err("unknown order".into()),
+                Err(e) => Err(e.msg),
+            },
             Ok(None) => Err("unknown refund batch".into()),
             Err(e) => Err(e.msg),
         },
