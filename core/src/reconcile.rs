@@ -115,6 +115,26 @@ pub fn alipay_query_events(r: &TradeQueryReply, order: &Order, now: i64) -> Vec<
     alipay_events(&r.trade_status, &r.trade_no, r.total_fee, None, order, Source::AlipayQuery, now)
 }
 
+/// Events proven by a `refundquery` reply for this order's full refund (`out_refund_no`
+/// derived from the order): SUCCESS confirms it, REFUNDCLOSE and CHANGE fail it,
+/// PROCESSING and unknown states prove nothing yet.
+pub fn wechat_refund_events(records: Vec<crate::wechat::reply::RefundRecord>, order: &Order) -> Vec<Event> {
+    use crate::wechat::RefundStatus;
+    let ours = crate::wechat::request::out_refund_no(&order.order_no);
+    let source = Source::WechatRefundQuery;
+    records
+        .into_iter()
+        .filter(|r| r.out_refund_no == ours)
+        .filter_map(|r| match r.status {
+            RefundStatus::Success => Some(Event::Refunded { refund_id: Some(r.refund_id), source }),
+            RefundStatus::RefundClose | RefundStatus::Change => {
+                Some(Event::RefundFailed { reason: r.status.to_string(), source })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// Events proven by a verified and confirmed `batch_refund_notify`: only the details for
 /// the trade that paid this order, for its full amount, count.
 pub fn alipay_refund_events(n: &crate::alipay::notify::RefundNotify, order: &Order) -> Vec<Event> {
@@ -224,6 +244,19 @@ mod tests {
             alipay_refund_events(&notify(vec![detail("2024", 100, "NOT_ENOUGH")]), &o)[..],
             [Event::RefundFailed { .. }]
         ));
+    }
+
+    #[test]
+    fn wechat_refund_states_map_to_events() {
+        use crate::wechat::{RefundStatus, reply::RefundRecord};
+        let o = order();
+        let record = |no: &str, status| RefundRecord { out_refund_no: no.into(), refund_id: "5000".into(), status };
+        let events = |status| wechat_refund_events(vec![record("Rorder_0001", status)], &o);
+        assert!(matches!(events(RefundStatus::Success)[..], [Event::Refunded { .. }]));
+        assert!(matches!(events(RefundStatus::RefundClose)[..], [Event::RefundFailed { .. }]));
+        assert!(matches!(events(RefundStatus::Change)[..], [Event::RefundFailed { .. }]));
+        assert!(events(RefundStatus::Processing).is_empty());
+        assert!(wechat_refund_events(vec![record("Rother_0001", RefundStatus::Success)], &o).is_empty());
     }
 
     #[test]

@@ -120,12 +120,15 @@ fn hex(bytes: &[u8], upper: bool) -> String {
     out
 }
 
+/// Compares two secrets or signatures byte for byte in constant time (the length may leak).
+pub fn secret_eq(expected: &[u8], received: &[u8]) -> bool {
+    expected.len() == received.len() && bool::from(expected.ct_eq(received))
+}
+
 /// Compares a computed hex signature with a received one in constant time (case-insensitive,
 /// since WeChat sends uppercase and Alipay lowercase).
 pub fn hex_eq(expected: &str, received: &str) -> bool {
-    let received = received.to_ascii_lowercase();
-    let expected = expected.to_ascii_lowercase();
-    expected.len() == received.len() && bool::from(expected.as_bytes().ct_eq(received.as_bytes()))
+    secret_eq(expected.to_ascii_lowercase().as_bytes(), received.to_ascii_lowercase().as_bytes())
 }
 
 // ---------------------------------------------------------------- Alipay MAPI

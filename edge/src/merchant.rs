@@ -5,7 +5,7 @@ use paycore::OrderNo;
 use paycore::alipay::service as alipay_service;
 use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, ResultCode};
 use paycore::order::{CloseReason, Event, Order, PayState, Provider, Refund, RefundStatus, Source};
-use paycore::sign::hex_eq;
+use paycore::sign::secret_eq;
 use paycore::wechat::{self, reply as wechat_reply};
 use worker::kv::KvStore;
 
@@ -17,9 +17,7 @@ use crate::{errors, store, sync};
 pub fn authorize(config: &Config, authorization: Option<&str>) -> Result<(), ApiError> {
     let expected = config.merchant_token()?;
     let given = authorization.and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
-    // Compare as hex of the bytes so hex_eq's case folding cannot make two tokens equal.
-    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
-    if !given.is_empty() && hex_eq(&hex(expected.expose()), &hex(given)) {
+    if !given.is_empty() && secret_eq(expected.expose().as_bytes(), given.as_bytes()) {
         Ok(())
     } else {
         Err(ApiError::new(ResultCode::Unauthorized, "merchant commands need Authorization: Bearer <MERCHANT_TOKEN>"))

@@ -26,9 +26,7 @@ async fn order_for(kv: &KvStore, order_no: &OrderNo, amount: paycore::AmountFen)
         Ok(None) => return Err("unknown order".into()),
         Err(e) => return Err(e.msg),
     };
-    if order.total_fee != amount {
-        return Err(format!("amount {amount} fen differs from the order's {} fen", order.total_fee));
-    }
+    order.check_amount(amount).map_err(|refusal| refusal.to_string())?;
     Ok(order)
 }
 

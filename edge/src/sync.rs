@@ -65,19 +65,7 @@ pub async fn wechat_refund_check(config: &Config, order: &Order) -> Result<Vec<E
         Err(ReplyError::Business { code: ErrorCode::RefundNotExist, .. }) => Vec::new(),
         Err(e) => return Err(errors::wechat(&e)),
     };
-    let ours = wechat::request::out_refund_no(&order.order_no);
-    let source = Source::WechatRefundQuery;
-    Ok(records
-        .into_iter()
-        .filter(|r| r.out_refund_no == ours)
-        .filter_map(|r| match r.status {
-            wechat::RefundStatus::Success => Some(Event::Refunded { refund_id: Some(r.refund_id), source }),
-            wechat::RefundStatus::RefundClose | wechat::RefundStatus::Change => {
-                Some(Event::RefundFailed { reason: r.status.to_string(), source })
-            }
-            _ => None,
-        })
-        .collect())
+    Ok(reconcile::wechat_refund_events(records, order))
 }
 
 /// Asks the providers about an order when due (see [`reconcile::should_check`]) and

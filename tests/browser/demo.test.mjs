@@ -63,7 +63,8 @@ describe("WeChat Pay in the demo", () => {
     const shownAfter = Date.now() - paidAt;
     assert.ok(shownAfter <= 2500, `paid shown after ${shownAfter} ms`);
     assert.equal(await page.textContent("#status"), "支付成功");
-    const orderNo = await page.getAttribute("#qr svg", "data-order-no").catch(() => null) ?? (await page.getAttribute("#qr", "data-order-no"));
+    const orderNo = await page.getAttribute("#qr", "data-order-no");
+    assert.equal(await page.getAttribute("#qr", "data-code-url"), apiCode);
     const polls = apiReplies.filter((x) => x.request.cmd === "WechatPayState");
     assert.ok(polls.length >= 1);
     assert.equal(polls.at(-1).reply.pay_state, 1);

@@ -149,6 +149,15 @@ describe("Alipay notify forgery", () => {
     }
   });
 
+  it("refuses forged and unknown refund notifies", async () => {
+    const refund = (batch_no, key = DEV.ALIPAY_KEY) =>
+      encodeForm(alipaySigned({ notify_time: "2026-11-25 12:00:00", notify_type: "batch_refund_notify", notify_id: "never-issued", batch_no, success_num: "1", result_details: `${genuine.trade_no}^${genuine.total_fee}^SUCCESS` }, key));
+    count("alipay refund notify with another key");
+    await refusedUnchanged("alipay", refund("20261125abcdef0123456789", "another-key-another-key-another-k"), ["forge_ali_a"]);
+    count("alipay refund notify Alipay never sent (notify_verify denies)");
+    await refusedUnchanged("alipay", refund("20261125abcdef0123456789"), ["forge_ali_a"]);
+  });
+
   it("refuses a correctly signed notify that notify_verify denies", async () => {
     count("alipay notify_verify denies");
     await refusedUnchanged("alipay", resign({ ...genuine, notify_id: "never-issued-by-alipay" }), ["forge_ali_a"]);

@@ -32,6 +32,16 @@ impl Order {
         }
     }
 
+    /// Checks a provider-reported amount against the order's (a notify or query for another
+    /// amount is refused before anything is applied).
+    pub fn check_amount(&self, amount: AmountFen) -> Result<(), Refusal> {
+        if amount == self.total_fee {
+            Ok(())
+        } else {
+            Err(Refusal::AmountMismatch { expected: self.total_fee, got: amount })
+        }
+    }
+
     /// True once `now` is at or past the expiry.
     pub fn is_expired(&self, now: i64) -> bool {
         now >= self.expires_at
@@ -46,9 +56,7 @@ impl Order {
     pub fn apply(&mut self, event: Event, now: i64) -> Result<Outcome, Refusal> {
         match event {
             Event::Paid(payment) => {
-                if payment.amount != self.total_fee {
-                    return Err(Refusal::AmountMismatch { expected: self.total_fee, got: payment.amount });
-                }
+                self.check_amount(payment.amount)?;
                 match self.state {
                     PayState::Waiting | PayState::Cancelled => {
                         self.move_to(PayState::Paid, payment.source, now);
