@@ -9,7 +9,9 @@
 //! * only the five predefined entities and numeric character references;
 //! * text and CDATA alike (empty CDATA is `""`), whitespace between elements ignored,
 //!   no mixed content, one root, nothing but whitespace and comments after it;
-//! * duplicate field names rejected (a signature over an ambiguous map means nothing).
+//! * duplicate field names rejected (a signature over an ambiguous map means nothing);
+//! * element names of ASCII letters, digits and `_` only, and well-formed attributes. The
+//!   one attribute read is `name`, which Alipay puts on each echoed `<param name="…">`.
 
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
@@ -61,6 +63,9 @@ pub enum XmlError {
     /// Too many fields.
     #[error("XML has too many fields")]
     TooManyFields,
+    /// An element name that is not ASCII letters, digits and `_` (at most 64, not starting with a digit).
+    #[error("element name `{0}` is not allowed")]
+    BadName(String),
     /// The parser found the XML malformed.
     #[error("malformed XML: {0}")]
     Syntax(String),
@@ -69,10 +74,58 @@ pub enum XmlError {
 /// Most leaf fields accepted in one body.
 const MAX_FIELDS: usize = 512;
 
+/// Longest element name accepted (the longest WeChat or Alipay field is under 40).
+const MAX_NAME: usize = 64;
+
 struct Frame {
     name: String,
+    /// The element's `name="…"` attribute, if it has one (Alipay's `<param name="service">`).
+    key: Option<String>,
     text: String,
     has_children: bool,
+}
+
+impl Frame {
+    /// Reads an opening tag: its name must be plain, its attributes well formed.
+    fn open(start: &quick_xml::events::BytesStart<'_>) -> Result<Frame, XmlError> {
+        let raw = start.name();
+        let name = raw.into_inner();
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.len() <= MAX_NAME
+                && !s.starts_with(|c: char| c.is_ascii_digit())
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        };
+        if !plain(name) {
+            return Err(XmlError::BadName(name.chars().take(MAX_NAME).collect()));
+        }
+        let mut key = None;
+        for attr in start.attributes().with_checks(true) {
+            let attr = attr.map_err(|e| XmlError::Syntax(e.to_string()))?;
+            let attr_name = attr.key.into_inner();
+            if !plain(attr_name) {
+                return Err(XmlError::BadName(attr_name.chars().take(MAX_NAME).collect()));
+            }
+            if attr_name == "name" {
+                let value = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| XmlError::Syntax(e.to_string()))?;
+                if !plain(&value) {
+                    return Err(XmlError::BadName(value.chars().take(MAX_NAME).collect()));
+                }
+                key = Some(value.into_owned());
+            }
+        }
+        Ok(Frame { name: name.to_owned(), key, text: String::new(), has_children: false })
+    }
+
+    /// This element's segment in a [`parse_paths`] key: `name`, or `name[key]`.
+    fn segment(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{}[{key}]", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// Walks `body` and calls `leaf(path, text)` for every element without child elements;
@@ -102,14 +155,14 @@ fn walk(
                 return Err(XmlError::TrailingContent);
             }
             Event::Start(start) => {
+                let frame = Frame::open(&start)?;
                 open_child(&mut stack, max_depth)?;
-                let name = start.name().as_ref().to_owned();
-                stack.push(Frame { name, text: String::new(), has_children: false });
+                stack.push(frame);
             }
             Event::Empty(start) => {
-                let name = start.name().as_ref().to_owned();
+                let frame = Frame::open(&start)?;
                 if stack.is_empty() {
-                    root = Some(name);
+                    root = Some(frame.name);
                     continue;
                 }
                 open_child(&mut stack, max_depth)?;
@@ -117,7 +170,7 @@ fn walk(
                 if fields > MAX_FIELDS {
                     return Err(XmlError::TooManyFields);
                 }
-                stack.push(Frame { name, text: String::new(), has_children: false });
+                stack.push(frame);
                 leaf(&stack, String::new())?;
                 stack.pop();
             }
@@ -210,11 +263,13 @@ pub fn parse_wechat(body: &[u8]) -> Result<Fields, XmlError> {
 }
 
 /// Reads a nested reply (Alipay MAPI) into `a/b/c → text` paths below the root, which must
-/// be `expected_root`. Repeated paths are rejected like duplicate fields.
+/// be `expected_root`. An element with a `name` attribute contributes `element[name]`, so
+/// Alipay's echoed request reads as `request/param[service]`, `request/param[partner]`, ….
+/// Repeated paths are rejected like duplicate fields.
 pub fn parse_paths(body: &[u8], expected_root: &'static str, max_depth: usize) -> Result<Fields, XmlError> {
     let mut fields = Fields::new();
     let root = walk(body, max_depth, |path, text| {
-        let joined = path[1..].iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join("/");
+        let joined = path[1..].iter().map(Frame::segment).collect::<Vec<_>>().join("/");
         if fields.insert_new(joined.clone(), text) { Ok(()) } else { Err(XmlError::Duplicate(joined)) }
     })?;
     if root != expected_root {

@@ -57,12 +57,42 @@ fn rejects_truncated_and_malformed() {
 
 #[test]
 fn reads_nested_alipay_reply() {
-    let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?><alipay><is_success>T</is_success><request><param name=\"service\">single_trade_query</param></request><response><trade><out_trade_no>123456</out_trade_no><trade_status>TRADE_SUCCESS</trade_status><total_fee>0.01</total_fee></trade></response><sign>abc</sign><sign_type>MD5</sign_type></alipay>";
+    // Alipay echoes every request parameter as `<param name="…">`, one per line.
+    let body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<alipay>\n<is_success>T</is_success>\n<request>\n<param name=\"_input_charset\">utf-8</param>\n<param name=\"service\">single_trade_query</param>\n<param name=\"partner\">2088101568338364</param>\n<param name=\"out_trade_no\">123456</param>\n</request>\n<response>\n<trade>\n<out_trade_no>123456</out_trade_no>\n<trade_status>TRADE_SUCCESS</trade_status>\n<total_fee>0.01</total_fee>\n</trade>\n</response>\n<sign>abc</sign>\n<sign_type>MD5</sign_type>\n</alipay>";
     let f = parse_paths(body.as_bytes(), "alipay", 4).unwrap();
     assert_eq!(f.get("is_success"), Some("T"));
     assert_eq!(f.get("response/trade/trade_status"), Some("TRADE_SUCCESS"));
-    assert_eq!(f.get("request/param"), Some("single_trade_query"));
+    assert_eq!(f.get("request/param[service]"), Some("single_trade_query"));
+    assert_eq!(f.get("request/param[_input_charset]"), Some("utf-8"));
+    assert_eq!(f.get("request/param[out_trade_no]"), Some("123456"));
+    assert_eq!(f.len(), 10);
     assert_eq!(parse_paths(b"<xml/>", "alipay", 4), Err(XmlError::WrongRoot { expected: "alipay" }));
+    let twice = b"<alipay><request><param name=\"a\">1</param><param name=\"a\">2</param></request></alipay>";
+    assert_eq!(parse_paths(twice, "alipay", 4), Err(XmlError::Duplicate("request/param[a]".into())));
+}
+
+#[test]
+fn rejects_names_that_cannot_be_written_back() {
+    // Found by cargo fuzz (wechat_xml): quick-xml takes everything up to whitespace as the
+    // name, so `<transaction_id64200</` was read as a field name and `<return_code appid>`
+    // as `return_code` with a malformed attribute.
+    let crash =
+        b"<xml><return_code\n\nappid></return_code><transaction_id64200</\r\r\rtr\ransaction_i/><sign>ABC</sign></xml>";
+    assert!(parse_wechat(crash).is_err());
+    assert!(matches!(parse_wechat(b"<xml><a<b>1</a<b></xml>"), Err(XmlError::BadName(n)) if n == "a<b"));
+    assert!(matches!(parse_wechat(b"<xml><1a>1</1a></xml>"), Err(XmlError::BadName(_))));
+    assert!(matches!(parse_wechat(b"<xml><a:b>1</a:b></xml>"), Err(XmlError::BadName(_))));
+    assert!(matches!(parse_wechat(b"<xml><a-b>1</a-b></xml>"), Err(XmlError::BadName(_))));
+    assert!(matches!(parse_wechat("<xml><金额>1</金额></xml>".as_bytes()), Err(XmlError::BadName(_))));
+    let long = "n".repeat(MAX_NAME + 1);
+    assert!(matches!(parse_wechat(format!("<xml><{long}>1</{long}></xml>").as_bytes()), Err(XmlError::BadName(_))));
+    assert!(matches!(parse_wechat(b"<xml><a appid>1</a></xml>"), Err(XmlError::Syntax(_))));
+    assert!(matches!(parse_wechat(b"<xml><a x=\"1\" x=\"2\">1</a></xml>"), Err(XmlError::Syntax(_))));
+    assert!(matches!(parse_paths(b"<alipay><p name=\"a/b\">1</p></alipay>", "alipay", 4), Err(XmlError::BadName(_))));
+    // Attributes that are well formed are read past; values stay what the element holds.
+    assert_eq!(parse_wechat(b"<xml><a x=\"1\">v</a></xml>").unwrap().get("a"), Some("v"));
+    let longest = "n".repeat(MAX_NAME);
+    assert!(parse_wechat(format!("<xml><{longest}>1</{longest}></xml>").as_bytes()).is_ok());
 }
 
 proptest! {
@@ -80,7 +110,9 @@ proptest! {
     }
 
     #[test]
-    fn never_panics_on_xmlish(body in "[<>/a-z!?\\[\\]&;# CDAT\"=x]{0,64}") {
-        let _ = parse_wechat(body.as_bytes());
+    fn never_panics_on_xmlish(body in "[<>/a-z!?\\[\\]&;# CDAT\"=x\r\n_]{0,64}") {
+        if let Ok(fields) = parse_wechat(body.as_bytes()) {
+            prop_assert!(parse_wechat(write_wechat(&fields).as_bytes()).is_ok(), "{body:?} reads but does not write back");
+        }
     }
 }

@@ -192,7 +192,7 @@ mod tests {
     #[test]
     fn query_replies() {
         let no = OrderNo::parse("order_0001").unwrap();
-        let ok = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><alipay><is_success>T</is_success><request><param name=\"out_trade_no\">order_0001</param></request><response><trade><out_trade_no>order_0001</out_trade_no><trade_no>2024112522001</trade_no><trade_status>TRADE_SUCCESS</trade_status><total_fee>19.90</total_fee></trade></response><sign>x</sign><sign_type>MD5</sign_type></alipay>";
+        let ok = b"<?xml version=\"1.0\" encoding=\"utf-8\"?><alipay><is_success>T</is_success><request><param name=\"_input_charset\">utf-8</param><param name=\"service\">single_trade_query</param><param name=\"partner\">2088101568338364</param><param name=\"out_trade_no\">order_0001</param></request><response><trade><out_trade_no>order_0001</out_trade_no><trade_no>2024112522001</trade_no><trade_status>TRADE_SUCCESS</trade_status><total_fee>19.90</total_fee></trade></response><sign>x</sign><sign_type>MD5</sign_type></alipay>";
         let r = trade_query(&no, ok).unwrap();
         assert_eq!((r.trade_status, r.total_fee.fen()), (TradeStatus::TradeSuccess, 1990));
         let missing = b"<alipay><is_success>F</is_success><error>TRADE_NOT_EXIST</error></alipay>";
