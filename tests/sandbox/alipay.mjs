@@ -52,7 +52,7 @@ export function createAlipay(cfg, state, takeFault) {
     single_trade_query(q) {
       const t = trades.get(q.out_trade_no);
       if (!t) return alipayXml(false, { error: "TRADE_NOT_EXIST" });
-      return alipayXml(true, { trade: { out_trade_no: t.out_trade_no, trade_no: t.trade_no, trade_status: t.trade_status, total_fee: t.total_fee, subject: t.subject, seller_id: cfg.partner, seller_email: cfg.sellerEmail, buyer_email: "buyer@sandbox.example", gmt_create: t.gmt_create, ...(t.gmt_payment ? { gmt_payment: t.gmt_payment } : {}) } });
+      return alipayXml(true, { request: q, trade: { out_trade_no: t.out_trade_no, trade_no: t.trade_no, trade_status: t.trade_status, total_fee: t.total_fee, subject: t.subject, seller_id: cfg.partner, seller_email: cfg.sellerEmail, buyer_email: "buyer@sandbox.example", gmt_create: t.gmt_create, ...(t.gmt_payment ? { gmt_payment: t.gmt_payment } : {}) } });
     },
     close_trade(q) {
       const t = trades.get(q.out_order_no);

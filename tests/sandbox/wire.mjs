@@ -103,13 +103,22 @@ export function alipayVerify(fields, key) {
   return fields.sign_type === "MD5" && typeof fields.sign === "string" && fields.sign.toLowerCase() === alipaySign(fields, key);
 }
 
-export function alipayXml(isSuccess, { error, trade } = {}) {
-  let xml = `<?xml version="1.0" encoding="utf-8"?><alipay><is_success>${isSuccess ? "T" : "F"}</is_success>`;
-  if (error) xml += `<error>${error}</error>`;
+/**
+ * An Alipay MAPI XML reply, laid out like the real gateway's: one element per line, and on
+ * success the request's parameters echoed back as `<param name="…">` (sign excluded).
+ */
+export function alipayXml(isSuccess, { error, trade, request } = {}) {
+  let xml = `<?xml version="1.0" encoding="utf-8"?>\n<alipay>\n<is_success>${isSuccess ? "T" : "F"}</is_success>\n`;
+  if (error) xml += `<error>${error}</error>\n`;
+  if (request) {
+    xml += "<request>\n";
+    for (const [k, v] of Object.entries(request)) if (k !== "sign" && k !== "sign_type") xml += `<param name="${escapeXml(k)}">${escapeXml(v)}</param>\n`;
+    xml += "</request>\n";
+  }
   if (trade) {
-    xml += "<response><trade>";
-    for (const [k, v] of Object.entries(trade)) xml += `<${k}>${escapeXml(v)}</${k}>`;
-    xml += "</trade></response>";
+    xml += "<response>\n<trade>\n";
+    for (const [k, v] of Object.entries(trade)) xml += `<${k}>${escapeXml(v)}</${k}>\n`;
+    xml += "</trade>\n</response>\n";
   }
   return xml + "</alipay>";
 }
