@@ -5,7 +5,7 @@
 // The stable toolchain runs cargo fuzz through RUSTC_BOOTSTRAP=1 (cargo fuzz passes -Z
 // flags). Seeds live in fuzz/seeds/<target>; findings in fuzz/artifacts/<target>.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cargoBin, root, toolEnv } from "./tools.mjs";
 
@@ -42,6 +42,9 @@ for (const target of targets) {
   } else {
     failed++;
     console.log(r.stderr.split("\n").slice(-40).join("\n"));
+    // CI's clone is thrown away: print each finding so it can be recreated from the log with
+    // `echo <base64> | base64 -d > crash && cargo fuzz run <target> crash`.
+    for (const a of artifacts) console.log(`fuzz: ${target} finding ${a} (base64): ${readFileSync(join(fuzzDir, "artifacts", target, a)).toString("base64")}`);
     console.log(`fuzz: ${target} FAILED (artifacts: ${artifacts.map((a) => `fuzz/artifacts/${target}/${a}`).join(" ")})`);
   }
 }
