@@ -85,37 +85,69 @@ struct Frame {
     has_children: bool,
 }
 
+/// A name the reader accepts for elements and attributes, and for Alipay's `<param name>`:
+/// ASCII letters, digits and `_`, not starting with a digit, at most [`MAX_NAME`] bytes.
+fn is_plain_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= MAX_NAME
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn bad_name(s: &str) -> XmlError {
+    XmlError::BadName(s.chars().take(MAX_NAME).collect())
+}
+
+/// Reads the attributes after an element's name (`attr="v" other='w'`): each a plain name,
+/// `=`, a quoted value without `<`, separated by whitespace, no name twice. Returns the
+/// value of `name`, the only attribute the providers' XML carries (Alipay's echoed
+/// `<param name="…">`); it must be a plain name too, so it never holds an entity.
+fn name_attribute(raw: &str) -> Result<Option<String>, XmlError> {
+    let malformed = || XmlError::Syntax("malformed attribute".into());
+    let mut rest = raw;
+    let mut seen: Vec<&str> = Vec::new();
+    let mut key = None;
+    loop {
+        let trimmed = rest.trim_start_matches(is_xml_space);
+        if trimmed.is_empty() {
+            return Ok(key);
+        }
+        if trimmed.len() == rest.len() {
+            return Err(malformed()); // no whitespace before this attribute
+        }
+        let (attr, after) = trimmed.split_once('=').ok_or_else(malformed)?;
+        let attr = attr.trim_end_matches(is_xml_space);
+        if !is_plain_name(attr) {
+            return Err(bad_name(attr));
+        }
+        if seen.contains(&attr) {
+            return Err(malformed());
+        }
+        seen.push(attr);
+        let after = after.trim_start_matches(is_xml_space);
+        let quote = after.chars().next().filter(|&q| q == '"' || q == '\'').ok_or_else(malformed)?;
+        let (value, tail) = after[1..].split_once(quote).ok_or_else(malformed)?;
+        if value.contains('<') {
+            return Err(malformed());
+        }
+        if attr == "name" {
+            if !is_plain_name(value) {
+                return Err(bad_name(value));
+            }
+            key = Some(value.to_owned());
+        }
+        rest = tail;
+    }
+}
+
 impl Frame {
     /// Reads an opening tag: its name must be plain, its attributes well formed.
     fn open(start: &quick_xml::events::BytesStart<'_>) -> Result<Frame, XmlError> {
-        let raw = start.name();
-        let name = raw.into_inner();
-        let plain = |s: &str| {
-            !s.is_empty()
-                && s.len() <= MAX_NAME
-                && !s.starts_with(|c: char| c.is_ascii_digit())
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        };
-        if !plain(name) {
-            return Err(XmlError::BadName(name.chars().take(MAX_NAME).collect()));
+        let name = start.name().into_inner();
+        if !is_plain_name(name) {
+            return Err(bad_name(name));
         }
-        let mut key = None;
-        for attr in start.attributes().with_checks(true) {
-            let attr = attr.map_err(|e| XmlError::Syntax(e.to_string()))?;
-            let attr_name = attr.key.into_inner();
-            if !plain(attr_name) {
-                return Err(XmlError::BadName(attr_name.chars().take(MAX_NAME).collect()));
-            }
-            if attr_name == "name" {
-                let value = attr
-                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|e| XmlError::Syntax(e.to_string()))?;
-                if !plain(&value) {
-                    return Err(XmlError::BadName(value.chars().take(MAX_NAME).collect()));
-                }
-                key = Some(value.into_owned());
-            }
-        }
+        let key = name_attribute(start.attributes_raw())?;
         Ok(Frame { name: name.to_owned(), key, text: String::new(), has_children: false })
     }
 

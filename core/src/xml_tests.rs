@@ -89,6 +89,20 @@ fn rejects_names_that_cannot_be_written_back() {
     assert!(matches!(parse_wechat(b"<xml><a appid>1</a></xml>"), Err(XmlError::Syntax(_))));
     assert!(matches!(parse_wechat(b"<xml><a x=\"1\" x=\"2\">1</a></xml>"), Err(XmlError::Syntax(_))));
     assert!(matches!(parse_paths(b"<alipay><p name=\"a/b\">1</p></alipay>", "alipay", 4), Err(XmlError::BadName(_))));
+    for malformed in [
+        &b"<xml><a x=\"1\"y=\"2\">1</a></xml>"[..],
+        b"<xml><a x=1>1</a></xml>",
+        b"<xml><a x=\"1>1</a></xml>",
+        b"<xml><a x=\"<\">1</a></xml>",
+        b"<xml><a =\"1\">1</a></xml>",
+        b"<xml><a x>1</a></xml>",
+    ] {
+        assert!(parse_wechat(malformed).is_err(), "{}", String::from_utf8_lossy(malformed));
+    }
+    assert!(matches!(parse_paths(b"<alipay><p name=\"a b\">1</p></alipay>", "alipay", 4), Err(XmlError::BadName(_))));
+    assert!(matches!(parse_paths(b"<alipay><p name=\"&lt;\">1</p></alipay>", "alipay", 4), Err(XmlError::BadName(_))));
+    let quoted = parse_paths(b"<alipay><p x = '1' name='k'/><q\tname=\"k\" >2</q></alipay>", "alipay", 4).unwrap();
+    assert_eq!((quoted.get("p[k]"), quoted.get("q[k]")), (Some(""), Some("2")));
     // Attributes that are well formed are read past; values stay what the element holds.
     assert_eq!(parse_wechat(b"<xml><a x=\"1\">v</a></xml>").unwrap().get("a"), Some("v"));
     let longest = "n".repeat(MAX_NAME);
