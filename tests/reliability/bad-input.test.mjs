@@ -124,6 +124,12 @@ describe("/notify/wechat", () => {
       `<xml><nested><deeper>1</deeper></nested>${inner}`,
       `${genuineish()}<xml></xml>`,
       genuineish().replace("<out_trade_no>", "<out_trade_no><out_trade_no>"),
+      // Names and attributes the reader refuses (the first found by cargo fuzz).
+      `<xml><return_code\n\nappid></return_code><transaction_id64200</\r\r\rtr\ransaction_i/>${inner}`,
+      `<xml><attach</>1</attach</>${inner}`,
+      `<xml><wx:attach>1</wx:attach>${inner}`,
+      genuineish().replace("<total_fee>", '<total_fee unit="yuan" unit="fen">'),
+      genuineish().replace("<total_fee>", "<total_fee unit=fen>"),
     ];
     for (const body of hostile) await expectFail(body);
     count("hostile XML", hostile.length);
