@@ -85,7 +85,7 @@ impl FromStr for Algorithm {
 /// WeChat's `sign_type` field values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WechatSignType {
-    /// `MD5` (the default when `sign_type` is absent).
+    /// `MD5` (what the documents say an absent `sign_type` means; see [`wechat_verify`]).
     Md5,
     /// `HMAC-SHA256`.
     HmacSha256,
@@ -100,10 +100,11 @@ impl WechatSignType {
         }
     }
 
-    /// Reads `sign_type`; absent means MD5.
-    pub fn from_field(value: Option<&str>) -> Result<Self, SignError> {
+    /// Reads `sign_type`; `absent` when the field is missing or empty.
+    pub fn from_field(value: Option<&str>, absent: Self) -> Result<Self, SignError> {
         match value {
-            None | Some("") | Some("MD5") => Ok(Self::Md5),
+            None | Some("") => Ok(absent),
+            Some("MD5") => Ok(Self::Md5),
             Some("HMAC-SHA256") => Ok(Self::HmacSha256),
             Some(other) => Err(SignError::UnsupportedType(other.to_owned())),
         }
@@ -220,9 +221,14 @@ pub fn wechat_sign(fields: &Fields, key: &SecretKey, sign_type: WechatSignType) 
 }
 
 /// Verifies a WeChat v2 message over all its fields with the algorithm its `sign_type`
-/// names (MD5 when absent). Returns that algorithm.
-pub fn wechat_verify(fields: &Fields, key: &SecretKey) -> Result<WechatSignType, SignError> {
-    let sign_type = WechatSignType::from_field(fields.get("sign_type"))?;
+/// names, or `requested` (the algorithm the merchant signs its requests with) when it names
+/// none. The documents say an absent `sign_type` means MD5, but WeChat signs a message with
+/// the algorithm of the request it answers and often leaves `sign_type` out: payment
+/// notifies of HMAC-SHA256 orders (binarywang/WxJava#1585, easy-swoole/pay#38) and
+/// `orderquery` replies (befinal/node-tenpay#92) carry a 64-hex HMAC-SHA256 `sign` and no
+/// `sign_type`. Returns the algorithm used.
+pub fn wechat_verify(fields: &Fields, key: &SecretKey, requested: WechatSignType) -> Result<WechatSignType, SignError> {
+    let sign_type = WechatSignType::from_field(fields.get("sign_type"), requested)?;
     let received = fields.non_empty("sign").ok_or(SignError::Missing)?;
     if hex_eq(&wechat_sign(fields, key, sign_type), received) { Ok(sign_type) } else { Err(SignError::Mismatch) }
 }

@@ -3,6 +3,9 @@
 use super::*;
 use proptest::prelude::*;
 
+const MD5: WechatSignType = WechatSignType::Md5;
+const HMAC: WechatSignType = WechatSignType::HmacSha256;
+
 /// The WeChat 安全规范 example (pay.weixin.qq.com/wiki/doc/api/native.php?chapter=4_3).
 fn wechat_doc_fields() -> Fields {
     [
@@ -47,9 +50,9 @@ fn wechat_doc_example_hmac_sha256() {
 fn wechat_verify_accepts_doc_example_and_lowercase() {
     let mut fields = wechat_doc_fields();
     fields.set("sign", "9A0A8659F005D6984697E2CA0A9CF3B7");
-    assert_eq!(wechat_verify(&fields, &wechat_doc_key()), Ok(WechatSignType::Md5));
+    assert_eq!(wechat_verify(&fields, &wechat_doc_key(), MD5), Ok(WechatSignType::Md5));
     fields.set("sign", "9a0a8659f005d6984697e2ca0a9cf3b7");
-    assert_eq!(wechat_verify(&fields, &wechat_doc_key()), Ok(WechatSignType::Md5));
+    assert_eq!(wechat_verify(&fields, &wechat_doc_key(), MD5), Ok(WechatSignType::Md5));
 }
 
 #[test]
@@ -60,12 +63,38 @@ fn wechat_sign_type_is_signed_and_selects_the_algorithm() {
     let sign = wechat_sign(&fields, &key, WechatSignType::HmacSha256);
     assert!(wechat_presign(&fields).contains("&sign_type=HMAC-SHA256"));
     fields.set("sign", sign);
-    assert_eq!(wechat_verify(&fields, &key), Ok(WechatSignType::HmacSha256));
+    assert_eq!(wechat_verify(&fields, &key, MD5), Ok(WechatSignType::HmacSha256));
     // Downgrading sign_type to MD5 breaks the signature.
     fields.set("sign_type", "MD5");
-    assert_eq!(wechat_verify(&fields, &key), Err(SignError::Mismatch));
+    assert_eq!(wechat_verify(&fields, &key, MD5), Err(SignError::Mismatch));
     fields.set("sign_type", "RSA");
-    assert_eq!(wechat_verify(&fields, &key), Err(SignError::UnsupportedType("RSA".into())));
+    assert_eq!(wechat_verify(&fields, &key, MD5), Err(SignError::UnsupportedType("RSA".into())));
+}
+
+#[test]
+fn wechat_without_sign_type_uses_the_requested_algorithm() {
+    // What WeChat sends for an HMAC-SHA256 order: a 64-hex HMAC signature over the fields it
+    // sent, and no sign_type (binarywang/WxJava#1585).
+    let key = wechat_doc_key();
+    let mut fields = wechat_doc_fields();
+    let hmac = wechat_sign(&fields, &key, HMAC);
+    assert_eq!(hmac.len(), 64);
+    fields.set("sign", hmac);
+    assert_eq!(wechat_verify(&fields, &key, HMAC), Ok(HMAC));
+    // The documents' rule alone (absent = MD5) would refuse every such notify.
+    assert_eq!(wechat_verify(&fields, &key, MD5), Err(SignError::Mismatch));
+    // An MD5-signed message without sign_type verifies for an MD5 merchant only.
+    fields.set("sign", "9A0A8659F005D6984697E2CA0A9CF3B7");
+    assert_eq!(wechat_verify(&fields, &key, MD5), Ok(MD5));
+    assert_eq!(wechat_verify(&fields, &key, HMAC), Err(SignError::Mismatch));
+    // A sign_type that is present wins over the merchant's setting, and stripping it from a
+    // message that signed it breaks the signature.
+    let mut declared = wechat_doc_fields();
+    declared.set("sign_type", "HMAC-SHA256");
+    declared.set("sign", wechat_sign(&declared, &key, HMAC));
+    assert_eq!(wechat_verify(&declared, &key, MD5), Ok(HMAC));
+    declared.remove("sign_type");
+    assert_eq!(wechat_verify(&declared, &key, HMAC), Err(SignError::Mismatch));
 }
 
 #[test]
@@ -74,28 +103,28 @@ fn wechat_negative_cases() {
     let mut signed = wechat_doc_fields();
     signed.set("sign", "9A0A8659F005D6984697E2CA0A9CF3B7");
 
-    assert_eq!(wechat_verify(&signed, &SecretKey::new("0".repeat(32))), Err(SignError::Mismatch));
+    assert_eq!(wechat_verify(&signed, &SecretKey::new("0".repeat(32)), MD5), Err(SignError::Mismatch));
 
     let mut tampered = signed.clone();
     tampered.set("body", "test2");
-    assert_eq!(wechat_verify(&tampered, &key), Err(SignError::Mismatch));
+    assert_eq!(wechat_verify(&tampered, &key, MD5), Err(SignError::Mismatch));
 
     let mut extra = signed.clone();
     extra.set("total_fee", "1");
-    assert_eq!(wechat_verify(&extra, &key), Err(SignError::Mismatch));
+    assert_eq!(wechat_verify(&extra, &key, MD5), Err(SignError::Mismatch));
 
     // An added empty field does not take part (非空参数值 only).
     let mut empty = signed.clone();
     empty.set("attach", "");
-    assert_eq!(wechat_verify(&empty, &key), Ok(WechatSignType::Md5));
+    assert_eq!(wechat_verify(&empty, &key, MD5), Ok(WechatSignType::Md5));
 
     let mut unsigned = signed.clone();
     unsigned.remove("sign");
-    assert_eq!(wechat_verify(&unsigned, &key), Err(SignError::Missing));
+    assert_eq!(wechat_verify(&unsigned, &key, MD5), Err(SignError::Missing));
 
     let mut short = signed;
     short.set("sign", "9A0A");
-    assert_eq!(wechat_verify(&short, &key), Err(SignError::Mismatch));
+    assert_eq!(wechat_verify(&short, &key, MD5), Err(SignError::Mismatch));
 }
 
 #[test]
@@ -108,7 +137,7 @@ fn wechat_unknown_fields_are_signed() {
     let sign = wechat_sign(&fields, &key, WechatSignType::Md5);
     assert_ne!(sign, "9A0A8659F005D6984697E2CA0A9CF3B7");
     fields.set("sign", sign);
-    assert!(wechat_verify(&fields, &key).is_ok());
+    assert!(wechat_verify(&fields, &key, MD5).is_ok());
 }
 
 #[test]

@@ -63,7 +63,7 @@ pub struct PaymentNotify {
 /// Parses and verifies a notify body. Returns the verified fields too (the evidence).
 pub fn verify(cfg: &WechatConfig, body: &[u8]) -> Result<(PaymentNotify, Fields), NotifyError> {
     let fields = parse_wechat(body)?;
-    wechat_verify(&fields, &cfg.api_key)?;
+    wechat_verify(&fields, &cfg.api_key, cfg.sign_type)?;
     if fields.get("return_code") != Some("SUCCESS") {
         return Err(NotifyError::NotSuccess);
     }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::sign::WechatSignType::{HmacSha256, Md5};
-use crate::wechat::test_support::{KEY, config, signed_body};
+use crate::wechat::test_support::{KEY, config, signed_body, signed_body_without_sign_type};
 
 const PAID: &[(&str, &str)] = &[
     ("return_code", "SUCCESS"),
@@ -24,14 +24,23 @@ const PAID: &[(&str, &str)] = &[
 
 #[test]
 fn genuine_notify_verifies_with_unknown_fields() {
-    for st in [Md5, HmacSha256] {
-        let (n, fields) = verify(&config(), signed_body(PAID, KEY, st).as_bytes()).unwrap();
+    let bodies = [
+        signed_body(PAID, KEY, Md5),
+        signed_body(PAID, KEY, HmacSha256),
+        // The merchant orders with HMAC-SHA256 (config()); WeChat's notify has no sign_type.
+        signed_body_without_sign_type(PAID, KEY, HmacSha256),
+    ];
+    for body in bodies {
+        let (n, fields) = verify(&config(), body.as_bytes()).unwrap();
         assert_eq!(n.order_no.as_str(), "1409811653");
         assert_eq!(n.total_fee.fen(), 1);
         assert_eq!(n.result, NotifyResult::Paid);
         assert_eq!(n.time_end.as_deref(), Some("20140903131540"));
         assert_eq!(fields.get("coupon_id_0"), Some("10000"));
     }
+    // Without sign_type the merchant's own algorithm is the only one tried.
+    let md5_bare = signed_body_without_sign_type(PAID, KEY, Md5);
+    assert!(matches!(verify(&config(), md5_bare.as_bytes()), Err(NotifyError::Sign(_))));
 }
 
 #[test]

@@ -55,7 +55,7 @@ pub fn verified_fields(cfg: &WechatConfig, body: &[u8]) -> Result<Fields, ReplyE
         let msg = fields.get("return_msg").unwrap_or("no return_msg");
         return Err(ReplyError::Communication(msg.chars().take(128).collect()));
     }
-    wechat_verify(&fields, &cfg.api_key)?;
+    wechat_verify(&fields, &cfg.api_key, cfg.sign_type)?;
     if fields.get("appid") != Some(cfg.appid.as_str()) || fields.get("mch_id") != Some(cfg.mch_id.as_str()) {
         return Err(ReplyError::WrongMerchant);
     }

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::sign::WechatSignType::{HmacSha256, Md5};
-use crate::wechat::test_support::{KEY, config, signed_body};
+use crate::wechat::test_support::{KEY, config, signed_body, signed_body_without_sign_type};
 
 fn ok(extra: &[(&str, &str)]) -> Vec<(&'static str, String)> {
     let mut v: Vec<(&'static str, String)> =
@@ -107,6 +107,11 @@ fn order_query_states() {
     assert_eq!(r.trade_state, TradeState::Success);
     assert_eq!(r.total_fee, Some(AmountFen::new(888).unwrap()));
     assert_eq!(r.transaction_id.as_deref(), Some("1009660380201506130728806387"));
+    // orderquery replies of an HMAC-SHA256 merchant come without sign_type (node-tenpay#92).
+    let fields = ok(&[("out_trade_no", no.as_str()), ("trade_state", "SUCCESS"), ("total_fee", "888")]);
+    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bare = signed_body_without_sign_type(&refs, KEY, HmacSha256);
+    assert_eq!(order_query(&config(), &no, bare.as_bytes()).unwrap().trade_state, TradeState::Success);
 
     let waiting =
         body(&ok(&[("out_trade_no", no.as_str()), ("trade_state", "NOTPAY"), ("trade_state_desc", "订单未支付")]), KEY);
@@ -182,7 +187,7 @@ fn requests_are_signed_and_deterministic() {
     assert_eq!(f.get("total_fee"), Some("888"));
     assert_eq!(f.get("trade_type"), Some("NATIVE"));
     assert_eq!(f.get("sign_type"), Some("HMAC-SHA256"));
-    assert_eq!(crate::sign::wechat_verify(&f, &cfg.api_key), Ok(HmacSha256));
+    assert_eq!(crate::sign::wechat_verify(&f, &cfg.api_key, HmacSha256), Ok(HmacSha256));
     assert_eq!(request::unified_order(&cfg, &order, "nonce123"), req);
 
     let refund = request::refund(&cfg, &no, AmountFen::new(888).unwrap(), "n");

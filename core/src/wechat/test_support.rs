@@ -15,8 +15,19 @@ pub(crate) fn config() -> WechatConfig {
     }
 }
 
-/// Builds a body as WeChat would: our appid/mch_id plus `extra`, signed with `sign_type`.
+/// Builds a body as WeChat would: our appid/mch_id plus `extra`, signed with `sign_type`,
+/// which the body names in its `sign_type` field.
 pub(crate) fn signed_body(extra: &[(&str, &str)], key: &str, sign_type: WechatSignType) -> String {
+    build(extra, key, sign_type, true)
+}
+
+/// Like [`signed_body`] but without a `sign_type` field, as WeChat sends the notifies and
+/// `orderquery` replies of HMAC-SHA256 orders.
+pub(crate) fn signed_body_without_sign_type(extra: &[(&str, &str)], key: &str, sign_type: WechatSignType) -> String {
+    build(extra, key, sign_type, false)
+}
+
+fn build(extra: &[(&str, &str)], key: &str, sign_type: WechatSignType, declared: bool) -> String {
     let cfg = config();
     let mut f: Fields = [
         ("appid", cfg.appid.as_str()),
@@ -28,8 +39,8 @@ pub(crate) fn signed_body(extra: &[(&str, &str)], key: &str, sign_type: WechatSi
     for (k, v) in extra {
         f.set(*k, *v);
     }
-    if sign_type == WechatSignType::HmacSha256 {
-        f.set("sign_type", "HMAC-SHA256");
+    if declared {
+        f.set("sign_type", sign_type.as_str());
     }
     let sign = wechat_sign(&f, &SecretKey::new(key), sign_type);
     f.set("sign", sign);
