@@ -1,7 +1,7 @@
 // Forgery: every way of faking a payment notify is refused and leaves the order as it was.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { alipaySigned, encodeForm, parseForm, parseWechatXml, toWechatXml, wechatSigned } from "../sandbox/wire.mjs";
+import { alipaySigned, encodeForm, parseForm, parseWechatXml, toWechatXml, wechatSigned, wechatSignedBare } from "../sandbox/wire.mjs";
 import { DEV, startStack } from "../e2e/harness.mjs";
 
 let s;
@@ -23,12 +23,15 @@ after(async () => {
   await s.stop();
 });
 
-async function refusedUnchanged(provider, body, orders) {
+/** Posts a notify that must be refused and leave `orders` as they were; for WeChat, `reason`
+ *  is matched against the FAIL reply's return_msg (the check that refused it). */
+async function refusedUnchanged(provider, body, orders, reason) {
   const before = await Promise.all(orders.map((o) => s.kv.get(`order:${o}`)));
   const r = await s.post(`/notify/${provider}`, body);
   assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
   if (provider === "wechat") assert.match(r.text, /<return_code><!\[CDATA\[FAIL\]\]>/);
   else assert.equal(r.text, "fail");
+  if (reason) assert.match(/<return_msg><!\[CDATA\[(.*?)\]\]>/.exec(r.text)?.[1] ?? "", reason);
   const afterwards = await Promise.all(orders.map((o) => s.kv.get(`order:${o}`)));
   assert.deepEqual(afterwards, before, "an order changed");
 }
@@ -41,24 +44,34 @@ describe("WeChat notify forgery", () => {
     await s.pay("wechat", "forge_wx_a1", { notify: false });
     genuine = parseWechatXml(await s.notifyBody("wechat", "forge_wx_a1"));
   });
+  // Signs as WeChat does for this merchant: its HMAC-SHA256, no sign_type field.
   const resign = (fields, key = DEV.WECHAT_API_KEY) => {
     const f = { ...fields };
     delete f.sign;
     delete f.sign_type;
-    return toWechatXml(wechatSigned(f, key, genuine.sign_type ?? "MD5"));
+    return toWechatXml(wechatSignedBare(f, key, DEV.WECHAT_SIGN_TYPE));
   };
 
   it("refuses notifies signed with any other key, and both algorithms' downgrades", async () => {
     for (const key of WX_KEYS) {
       count("wechat bad key");
-      await refusedUnchanged("wechat", resign(genuine, key), ["forge_wx_a1"]);
+      await refusedUnchanged("wechat", resign(genuine, key), ["forge_wx_a1"], /signature/);
     }
-    count("wechat algorithm downgrade");
-    const md5 = { ...genuine };
-    delete md5.sign;
-    delete md5.sign_type;
-    const bad = toWechatXml({ ...wechatSigned(md5, DEV.WECHAT_API_KEY, "MD5"), sign_type: "HMAC-SHA256" });
-    await refusedUnchanged("wechat", bad, ["forge_wx_a1"]);
+    const unsigned = { ...genuine };
+    delete unsigned.sign;
+    delete unsigned.sign_type;
+    const downgrades = [
+      // An MD5 signature that claims to be HMAC-SHA256.
+      { ...wechatSigned(unsigned, DEV.WECHAT_API_KEY, "MD5"), sign_type: "HMAC-SHA256" },
+      // An MD5 signature with no sign_type: the merchant's HMAC-SHA256 is used, not MD5.
+      wechatSignedBare(unsigned, DEV.WECHAT_API_KEY, "MD5"),
+      // The genuine HMAC-SHA256 notify relabelled as MD5.
+      { ...genuine, sign_type: "MD5" },
+    ];
+    for (const fields of downgrades) {
+      count("wechat algorithm downgrade");
+      await refusedUnchanged("wechat", toWechatXml(fields), ["forge_wx_a1"], /signature/);
+    }
   });
 
   it("refuses every single-field tampering of a genuine notify", async () => {
@@ -74,13 +87,13 @@ describe("WeChat notify forgery", () => {
 
   it("refuses correctly signed notifies that are wrong for the order", async () => {
     const cases = {
-      "wrong amount": { total_fee: "1", cash_fee: "1" },
-      "another merchant": { mch_id: "10000999" },
-      "another appid": { appid: "wxffffffffffffffff" },
-      "unknown order": { out_trade_no: "forge_nobody" },
-      "result FAIL is no payment": { result_code: "FAIL", err_code: "PAYERROR" },
+      "wrong amount": [{ total_fee: "1", cash_fee: "1" }, /amount/],
+      "another merchant": [{ mch_id: "10000999" }, /another merchant/],
+      "another appid": [{ appid: "wxffffffffffffffff" }, /another merchant/],
+      "unknown order": [{ out_trade_no: "forge_nobody" }, /unknown order/],
+      "result FAIL is no payment": [{ result_code: "FAIL", err_code: "PAYERROR" }],
     };
-    for (const [name, override] of Object.entries(cases)) {
+    for (const [name, [override, reason]] of Object.entries(cases)) {
       count(`wechat ${name}`);
       const body = resign({ ...genuine, ...override });
       if (name === "result FAIL is no payment") {
@@ -88,7 +101,8 @@ describe("WeChat notify forgery", () => {
         assert.match(r.text, /SUCCESS/, "a failed payment is acknowledged");
         assert.equal((await s.record("forge_wx_a1")).state, 0);
       } else {
-        await refusedUnchanged("wechat", body, ["forge_wx_a1", "forge_wx_b1"]);
+        // Past the signature check, refused by the business check it names.
+        await refusedUnchanged("wechat", body, ["forge_wx_a1", "forge_wx_b1"], reason);
       }
     }
   });

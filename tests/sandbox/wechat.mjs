@@ -1,19 +1,20 @@
 // The WeChat Pay v2 side of the sandbox: pay/unifiedorder, pay/orderquery, pay/closeorder,
 // secapi/pay/refund, pay/refundquery, and signed payment notifies. Requests with a bad
 // signature get WeChat's answer (return_code FAIL, 签名错误); replies are signed with the
-// request's sign_type.
+// request's sign_type. As the real service does, payment notifies and orderquery replies of
+// an HMAC-SHA256 merchant carry an HMAC-SHA256 sign but no sign_type field.
 import { randomBytes } from "node:crypto";
-import { beijing, parseWechatXml, toWechatXml, wechatSign, wechatSigned } from "./wire.mjs";
+import { beijing, parseWechatXml, toWechatXml, wechatSign, wechatSigned, wechatSignedBare } from "./wire.mjs";
 
 const nonce = () => randomBytes(16).toString("hex");
 
 export function createWechat(cfg, state, takeFault) {
   const orders = state.wechat;
 
-  function reply(req, fields, fault) {
+  function reply(req, fields, fault, api) {
     const signType = req?.sign_type === "HMAC-SHA256" ? "HMAC-SHA256" : "MD5";
     const base = { return_code: "SUCCESS", return_msg: "OK", appid: cfg.appid, mch_id: cfg.mchId, nonce_str: nonce(), result_code: "SUCCESS", ...fields };
-    const signed = wechatSigned(base, cfg.key, signType);
+    const signed = (api === "orderquery" ? wechatSignedBare : wechatSigned)(base, cfg.key, signType);
     if (fault === "badsign") signed.sign = signed.sign.replace(/^./, (c) => (c === "A" ? "B" : "A"));
     return { status: 200, type: "text/xml", body: toWechatXml(signed) };
   }
@@ -102,11 +103,11 @@ export function createWechat(cfg, state, takeFault) {
       return commFail("签名错误");
     }
     const fault = takeFault(`wechat:${name}`);
-    if (fault === "systemerror") return reply(r, fail("SYSTEMERROR", "系统超时"));
-    if (fault === "orderpaid") return reply(r, fail("ORDERPAID", "该订单已支付"));
+    if (fault === "systemerror") return reply(r, fail("SYSTEMERROR", "系统超时"), undefined, name);
+    if (fault === "orderpaid") return reply(r, fail("ORDERPAID", "该订单已支付"), undefined, name);
     const fields = handlers[name](r);
     state.log.push({ provider: "wechat", api: name, out_trade_no: r.out_trade_no });
-    return reply(r, fields, fault);
+    return reply(r, fields, fault, name);
   }
 
   /** The buyer pays: the order becomes SUCCESS. */
@@ -142,7 +143,7 @@ export function createWechat(cfg, state, takeFault) {
       time_end: o.time_end,
       ...overrides,
     };
-    return toWechatXml(wechatSigned(fields, cfg.key, o.sign_type));
+    return toWechatXml(wechatSignedBare(fields, cfg.key, o.sign_type));
   }
 
   return { handle, pay, notifyBody, orders };

@@ -50,6 +50,17 @@ export function wechatSigned(fields, key, signType = "MD5") {
   return out;
 }
 
+/**
+ * Signed the way WeChat signs payment notifies and orderquery replies: with the algorithm of
+ * the merchant's request, but with no sign_type field (binarywang/WxJava#1585).
+ */
+export function wechatSignedBare(fields, key, signType = "MD5") {
+  const out = { ...fields };
+  delete out.sign_type;
+  out.sign = wechatSign(out, key, signType);
+  return out;
+}
+
 // ---------------------------------------------------------------- Alipay MAPI
 
 /** Decodes a urlencoded form once into an object of strings (duplicates → null). */
