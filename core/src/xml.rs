@@ -63,8 +63,9 @@ pub enum XmlError {
     /// Too many fields.
     #[error("XML has too many fields")]
     TooManyFields,
-    /// An element name that is not ASCII letters, digits and `_` (at most 64, not starting with a digit).
-    #[error("element name `{0}` is not allowed")]
+    /// An element or attribute name, or a `name="…"` value, that is not ASCII letters,
+    /// digits and `_` (at most 64, not starting with a digit).
+    #[error("name `{0}` is not allowed")]
     BadName(String),
     /// The parser found the XML malformed.
     #[error("malformed XML: {0}")]
@@ -315,7 +316,7 @@ pub fn parse_paths(body: &[u8], expected_root: &'static str, max_depth: usize) -
 pub fn write_wechat(fields: &Fields) -> String {
     let mut out = String::from("<xml>");
     for (name, value) in fields.iter() {
-        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        debug_assert!(is_plain_name(name), "field name `{name}` cannot be an element name");
         out.push('<');
         out.push_str(name);
         out.push_str("><![CDATA[");

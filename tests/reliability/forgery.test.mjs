@@ -1,7 +1,7 @@
 // Forgery: every way of faking a payment notify is refused and leaves the order as it was.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { alipaySigned, encodeForm, parseForm, parseWechatXml, toWechatXml, wechatSigned, wechatSignedBare } from "../sandbox/wire.mjs";
+import { alipaySigned, encodeForm, parseForm, parseWechatXml, toWechatXml, wechatSigned } from "../sandbox/wire.mjs";
 import { DEV, startStack } from "../e2e/harness.mjs";
 
 let s;
@@ -49,7 +49,7 @@ describe("WeChat notify forgery", () => {
     const f = { ...fields };
     delete f.sign;
     delete f.sign_type;
-    return toWechatXml(wechatSignedBare(f, key, DEV.WECHAT_SIGN_TYPE));
+    return toWechatXml(wechatSigned(f, key, DEV.WECHAT_SIGN_TYPE, { declare: false }));
   };
 
   it("refuses notifies signed with any other key, and both algorithms' downgrades", async () => {
@@ -64,7 +64,7 @@ describe("WeChat notify forgery", () => {
       // An MD5 signature that claims to be HMAC-SHA256.
       { ...wechatSigned(unsigned, DEV.WECHAT_API_KEY, "MD5"), sign_type: "HMAC-SHA256" },
       // An MD5 signature with no sign_type: the merchant's HMAC-SHA256 is used, not MD5.
-      wechatSignedBare(unsigned, DEV.WECHAT_API_KEY, "MD5"),
+      wechatSigned(unsigned, DEV.WECHAT_API_KEY, "MD5", { declare: false }),
       // The genuine HMAC-SHA256 notify relabelled as MD5.
       { ...genuine, sign_type: "MD5" },
     ];

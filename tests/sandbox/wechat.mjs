@@ -4,7 +4,7 @@
 // request's sign_type. As the real service does, payment notifies and orderquery replies of
 // an HMAC-SHA256 merchant carry an HMAC-SHA256 sign but no sign_type field.
 import { randomBytes } from "node:crypto";
-import { beijing, parseWechatXml, toWechatXml, wechatSign, wechatSigned, wechatSignedBare } from "./wire.mjs";
+import { beijing, parseWechatXml, toWechatXml, wechatSign, wechatSigned } from "./wire.mjs";
 
 const nonce = () => randomBytes(16).toString("hex");
 
@@ -14,7 +14,7 @@ export function createWechat(cfg, state, takeFault) {
   function reply(req, fields, fault, api) {
     const signType = req?.sign_type === "HMAC-SHA256" ? "HMAC-SHA256" : "MD5";
     const base = { return_code: "SUCCESS", return_msg: "OK", appid: cfg.appid, mch_id: cfg.mchId, nonce_str: nonce(), result_code: "SUCCESS", ...fields };
-    const signed = (api === "orderquery" ? wechatSignedBare : wechatSigned)(base, cfg.key, signType);
+    const signed = wechatSigned(base, cfg.key, signType, { declare: api !== "orderquery" });
     if (fault === "badsign") signed.sign = signed.sign.replace(/^./, (c) => (c === "A" ? "B" : "A"));
     return { status: 200, type: "text/xml", body: toWechatXml(signed) };
   }
@@ -143,7 +143,7 @@ export function createWechat(cfg, state, takeFault) {
       time_end: o.time_end,
       ...overrides,
     };
-    return toWechatXml(wechatSignedBare(fields, cfg.key, o.sign_type));
+    return toWechatXml(wechatSigned(fields, cfg.key, o.sign_type, { declare: false }));
   }
 
   return { handle, pay, notifyBody, orders };

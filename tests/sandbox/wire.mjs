@@ -43,20 +43,15 @@ export function wechatSign(fields, key, signType = "MD5") {
   return hex.toUpperCase();
 }
 
-export function wechatSigned(fields, key, signType = "MD5") {
-  const out = { ...fields };
-  if (signType === "HMAC-SHA256") out.sign_type = "HMAC-SHA256";
-  out.sign = wechatSign(out, key, signType);
-  return out;
-}
-
 /**
- * Signed the way WeChat signs payment notifies and orderquery replies: with the algorithm of
- * the merchant's request, but with no sign_type field (binarywang/WxJava#1585).
+ * Signs `fields` as WeChat does. By default an HMAC-SHA256 message names itself in
+ * `sign_type`; with `{ declare: false }` it carries no sign_type field, which is how WeChat
+ * sends payment notifies and orderquery replies (binarywang/WxJava#1585).
  */
-export function wechatSignedBare(fields, key, signType = "MD5") {
+export function wechatSigned(fields, key, signType = "MD5", { declare = true } = {}) {
   const out = { ...fields };
-  delete out.sign_type;
+  if (!declare) delete out.sign_type;
+  else if (signType === "HMAC-SHA256") out.sign_type = "HMAC-SHA256";
   out.sign = wechatSign(out, key, signType);
   return out;
 }
