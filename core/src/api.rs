@@ -1,8 +1,8 @@
 //! The command API's wire types, defined once and shared by the worker and the SDK.
 //!
 //! Requests are `POST /api` JSON objects with a `cmd` (the spec's `Pay`, `WechatPay`,
-//! `WechatPayState`, plus the merchant-only `CreateOrder`, `CloseOrder`, `Refund` and
-//! `QueryOrder`). Every reply carries `result` (0 = ok, else a [`ResultCode`]) and `msg`.
+//! `WechatPayState`, plus the merchant-only `CreateOrder`, `CloseOrder`, `Refund`, `QueryOrder` and
+//! `ListOrders`). Every reply carries `result` (0 = ok, else a [`ResultCode`]) and `msg`.
 
 mod codes;
 mod command;
@@ -10,10 +10,13 @@ mod reply;
 
 pub use codes::{ApiError, ResultCode};
 pub use command::{
-    Command, CreateOrderRequest, DEFAULT_EXPIRE_SECONDS, MAX_BODY_BYTES, MAX_EXPIRE_SECONDS, MIN_EXPIRE_SECONDS,
-    OrderRef, PayRequest, PayType, StateRequest, WechatPayRequest, parse_command,
+    Command, CreateOrderRequest, DEFAULT_EXPIRE_SECONDS, LIST_LIMIT, ListOrdersRequest, MAX_BODY_BYTES,
+    MAX_EXPIRE_SECONDS, MIN_EXPIRE_SECONDS, OrderRef, PayRequest, PayType, RefundRequest, StateRequest,
+    WechatPayRequest, parse_command,
 };
-pub use reply::{ErrorReply, OrderReply, OrderView, PayInfo, PayReply, StateReply, WechatPayReply};
+pub use reply::{
+    ErrorReply, ListOrdersReply, OrderReply, OrderSummary, OrderView, PayInfo, PayReply, StateReply, WechatPayReply,
+};
 
 #[cfg(test)]
 mod tests;

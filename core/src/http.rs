@@ -71,6 +71,16 @@ pub fn is_http_url(url: &str) -> bool {
     }
 }
 
+/// The origin (`scheme://host[:port]`, host lowercased) of an http(s) URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    if !is_http_url(url) {
+        return None;
+    }
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,6 +100,9 @@ mod tests {
             "data:text/html,x",
         ] {
             assert!(!is_http_url(bad), "{bad}");
+            assert_eq!(origin_of(bad), None);
         }
+        assert_eq!(origin_of("https://Shop.Example:8443/done?x#y").as_deref(), Some("https://shop.example:8443"));
+        assert_eq!(origin_of("http://127.0.0.1:8787").as_deref(), Some("http://127.0.0.1:8787"));
     }
 }

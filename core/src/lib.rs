@@ -8,6 +8,8 @@
 //!   replies and notifies parsed from raw bytes and verified over the field map.
 //! * [`order`]: the forward-only order state machine and its evidence.
 //! * [`reconcile`]: what a verified notify or query reply means for an order.
+//! * [`policy`]: what the order's one writer decides: payability, close, refunds,
+//!   `return_url`, and when the providers are asked next.
 //! * [`poll`]: the SDK's state-polling cadence.
 //! * [`api`]: the command API's wire types, shared by the worker and the SDK.
 //!
@@ -24,6 +26,7 @@ pub mod http;
 pub mod money;
 pub mod order;
 pub mod order_no;
+pub mod policy;
 pub mod poll;
 pub mod reconcile;
 pub mod sign;

@@ -3,17 +3,18 @@
 //! States are the spec's `pay_state`: 0 waiting, 1 paid, 2 cancelled, 3 refunded. Every
 //! change comes from an [`Event`] backed by provider evidence (a verified notify or a
 //! query reply) or by the merchant's own command, and is appended to the history with
-//! the message that caused it.
+//! the message that caused it. The order's Durable Object is its only writer; this
+//! module decides, the object stores.
 //!
-//! | from \ event | Paid | Closed | RefundRequested | Refunded |
+//! | from \ event | Paid | Closed | RefundRequested | RefundSettled / PaymentRefunded |
 //! |---|---|---|---|---|
 //! | waiting | → paid | → cancelled | refused | refused |
-//! | paid | same payment: no-op; another payment: kept as evidence | no-op (a late close never cancels a paid order) | recorded | → refunded |
-//! | cancelled | → paid (the provider took the money: the truth wins, flagged in history) | no-op | refused | refused |
-//! | refunded | no-op (extra payments kept as evidence) | no-op | no-op | no-op |
+//! | paid | same transaction: no-op; another: kept as an extra payment | no-op (a late close never cancels a paid order) | recorded (per `refund_no`) | recorded; → refunded once the whole payment is back |
+//! | cancelled | → paid, marked late (the provider took the money: the truth wins) | no-op | refused | refused |
+//! | refunded | same: no-op; another: extra payment | no-op | recorded (an extra payment's refund) | recorded |
 //!
-//! Provider states map onto these in [`crate::wechat::TradeState::pay_state`] and
-//! [`crate::alipay::TradeStatus::pay_state`].
+//! No verified payment is ever dropped: every one is kept once, keyed by its provider's
+//! transaction id, as the payment or as an extra payment that needs the merchant.
 
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +80,17 @@ impl TryFrom<u8> for PayState {
     }
 }
 
+/// What a provider's trade state proves about one trade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TradeFact {
+    /// Not paid yet (or unknown): proves nothing.
+    Open,
+    /// Paid.
+    Paid,
+    /// Closed.
+    Closed,
+}
+
 /// A payment provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -128,6 +140,10 @@ pub struct Payment {
     pub source: Source,
     /// When we recorded it (Unix seconds).
     pub recorded_at: i64,
+    /// True when it arrived after the order was cancelled (closed or expired): the money
+    /// is real, so the order became paid, but the merchant should look at it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
 }
 
 /// Why an order was cancelled.
@@ -165,23 +181,35 @@ pub enum RefundStatus {
     Failed(String),
 }
 
-/// Evidence of a refund.
+/// One refund of (part of) a payment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
+    /// The merchant's refund number (or one the worker derived): the idempotency key.
+    pub refund_no: String,
     /// Which provider refunds.
     pub provider: Provider,
-    /// Our refund number (`out_refund_no` / `batch_no`), reused on retry.
-    pub refund_no: String,
-    /// The provider's refund id, when known.
-    pub refund_id: Option<String>,
-    /// Refunded amount (always the full payment).
+    /// The provider transaction refunded (the payment or an extra payment).
+    pub transaction_id: String,
+    /// Refunded amount.
     pub amount: AmountFen,
+    /// The reason the merchant gave (sent to the provider where it takes one).
+    #[serde(default)]
+    pub reason: String,
+    /// The number the provider knows this attempt by (`out_refund_no` / `batch_no`); a
+    /// failed refund retried gets a fresh one.
+    pub provider_refund_no: String,
+    /// Attempts so far (1 for the first).
+    pub attempts: u32,
+    /// The provider's refund id, when known.
+    #[serde(default)]
+    pub refund_id: Option<String>,
     /// Progress.
     #[serde(flatten)]
     pub status: RefundStatus,
     /// When requested (Unix seconds).
     pub requested_at: i64,
     /// When confirmed or failed (Unix seconds).
+    #[serde(default)]
     pub settled_at: Option<i64>,
 }
 
@@ -212,8 +240,6 @@ pub struct WechatSession {
 /// The Alipay session of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlipaySession {
-    /// The merchant's page the buyer returns to (after `/return/alipay` verifies).
-    pub return_url: String,
     /// When the first cashier URL was issued.
     pub issued_at: i64,
 }
@@ -242,9 +268,10 @@ pub struct Order {
     /// Present once `Pay` type 1 ran.
     #[serde(default)]
     pub alipay: Option<AlipaySession>,
-    /// Last time the providers were asked about this order (Unix seconds).
+    /// The merchant's page the buyer returns to after Alipay (verified first): fixed by
+    /// `CreateOrder` or the first `Pay`, never changed afterwards.
     #[serde(default)]
-    pub last_checked_at: Option<i64>,
+    pub return_url: Option<String>,
     /// The payment that made it paid.
     #[serde(default)]
     pub payment: Option<Payment>,
@@ -255,34 +282,50 @@ pub struct Order {
     /// Why it was cancelled.
     #[serde(default)]
     pub closure: Option<Closure>,
-    /// The refund, once requested.
+    /// Every refund requested, oldest first.
     #[serde(default)]
-    pub refund: Option<Refund>,
+    pub refunds: Vec<Refund>,
     /// Every state change, oldest first.
     #[serde(default)]
     pub history: Vec<Transition>,
 }
 
+/// How a refund ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundOutcome {
+    /// The money went back.
+    Succeeded,
+    /// The provider gave up (its status or code).
+    Failed(String),
+}
+
 /// Something that happened to an order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
-    /// A provider reports the order paid.
+    /// A provider reports a payment for the order.
     Paid(Payment),
     /// The order was closed or expired unpaid.
     Closed(Closure),
-    /// A provider accepted a refund request.
+    /// A provider accepted a refund request (new, or a retry of a failed one).
     RefundRequested(Refund),
-    /// A provider confirmed the refund.
-    Refunded {
+    /// A provider settled the refund it knows by `provider_refund_no`.
+    RefundSettled {
+        /// `out_refund_no` / `batch_no`.
+        provider_refund_no: String,
         /// The provider's refund id, if it sent one.
         refund_id: Option<String>,
-        /// What confirmed it.
+        /// How it ended.
+        outcome: RefundOutcome,
+        /// What reported it.
         source: Source,
     },
-    /// A provider reported the refund failed.
-    RefundFailed {
-        /// The provider's status or code.
-        reason: String,
+    /// A provider reports a whole transaction refunded (Alipay's `TRADE_CLOSED` after
+    /// payment), whoever asked for it.
+    PaymentRefunded {
+        /// The transaction.
+        transaction_id: String,
         /// What reported it.
         source: Source,
     },
@@ -302,6 +345,15 @@ pub enum Refusal {
     /// Refunds need a paid order.
     #[error("order is not paid")]
     NotPaid,
+    /// A refund names a transaction the order has no payment for.
+    #[error("the order has no payment {0}")]
+    UnknownPayment(String),
+    /// A refund for more than is left of its payment.
+    #[error("only {left} fen of the payment are left to refund")]
+    RefundTooLarge {
+        /// Fen left.
+        left: u64,
+    },
 }
 
 /// What applying an event did.

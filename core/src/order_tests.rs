@@ -23,6 +23,7 @@ fn paid(provider: Provider, tx: &str, fen: u64) -> Event {
         paid_at: None,
         source: if provider == Provider::Wechat { Source::WechatNotify } else { Source::AlipayNotify },
         recorded_at: 1500,
+        late: false,
     })
 }
 
@@ -30,20 +31,37 @@ fn closed() -> Event {
     Order::close_event(CloseReason::Merchant, Source::MerchantClose, 1600)
 }
 
-fn refund_requested() -> Event {
-    Event::RefundRequested(Refund {
+fn refund(refund_no: &str, tx: &str, fen: u64) -> Refund {
+    Refund {
+        refund_no: refund_no.into(),
         provider: Provider::Wechat,
-        refund_no: "Rorder_0001".into(),
-        refund_id: Some("5000".into()),
-        amount: AmountFen::new(1990).unwrap(),
+        transaction_id: tx.into(),
+        amount: AmountFen::new(fen).unwrap(),
+        reason: String::new(),
+        provider_refund_no: format!("P{refund_no}"),
+        attempts: 1,
+        refund_id: None,
         status: RefundStatus::Requested,
         requested_at: 1700,
         settled_at: None,
-    })
+    }
+}
+
+fn refund_requested() -> Event {
+    Event::RefundRequested(refund("r1", "tx", 1990))
+}
+
+fn settled(refund_no: &str, outcome: RefundOutcome) -> Event {
+    Event::RefundSettled {
+        provider_refund_no: format!("P{refund_no}"),
+        refund_id: Some("5000".into()),
+        outcome,
+        source: Source::WechatRefundQuery,
+    }
 }
 
 fn refunded() -> Event {
-    Event::Refunded { refund_id: Some("5000".into()), source: Source::WechatRefundQuery }
+    settled("r1", RefundOutcome::Succeeded)
 }
 
 #[test]
@@ -97,12 +115,15 @@ fn second_wallet_payment_is_kept_as_evidence() {
 }
 
 #[test]
-fn paid_after_close_records_the_money() {
+fn paid_after_close_records_the_money_and_marks_it_late() {
     let mut o = order();
     o.apply(closed(), 1600).unwrap();
     assert_eq!(o.state, PayState::Cancelled);
+    assert!(!o.needs_attention());
     assert_eq!(o.apply(paid(Provider::Wechat, "tx", 1990), 1700), Ok(Outcome::Changed));
     assert_eq!(o.state, PayState::Paid);
+    assert!(o.payment.as_ref().unwrap().late);
+    assert!(o.needs_attention());
     assert_eq!(o.history.iter().map(|t| t.to).collect::<Vec<_>>(), vec![PayState::Cancelled, PayState::Paid]);
 }
 
@@ -117,7 +138,7 @@ fn refund_flow() {
     assert_eq!(o.state, PayState::Paid);
     assert_eq!(o.apply(refunded(), 1800), Ok(Outcome::Changed));
     assert_eq!(o.state, PayState::Refunded);
-    assert_eq!(o.refund.as_ref().unwrap().status, RefundStatus::Succeeded);
+    assert_eq!(o.refunds[0].status, RefundStatus::Succeeded);
     assert_eq!(o.apply(refunded(), 1900), Ok(Outcome::Unchanged));
     assert_eq!(o.apply(paid(Provider::Wechat, "tx", 1990), 1900), Ok(Outcome::Unchanged));
     assert_eq!(o.apply(closed(), 1900), Ok(Outcome::Unchanged));
@@ -125,24 +146,71 @@ fn refund_flow() {
 }
 
 #[test]
-fn refund_failure_allows_a_retry() {
+fn partial_refunds_add_up_and_refund_the_order_only_at_the_total() {
     let mut o = order();
     o.apply(paid(Provider::Wechat, "tx", 1990), 1500).unwrap();
-    o.apply(refund_requested(), 1700).unwrap();
-    let failed = Event::RefundFailed { reason: "REFUNDCLOSE".into(), source: Source::WechatRefundQuery };
-    assert_eq!(o.apply(failed, 1800), Ok(Outcome::Changed));
-    assert_eq!(o.refund.as_ref().unwrap().status, RefundStatus::Failed("REFUNDCLOSE".into()));
-    assert_eq!(o.apply(refund_requested(), 1900), Ok(Outcome::Changed));
+    o.apply(Event::RefundRequested(refund("a", "tx", 990)), 1600).unwrap();
+    o.apply(Event::RefundRequested(refund("b", "tx", 500)), 1600).unwrap();
+    assert_eq!(
+        o.apply(Event::RefundRequested(refund("c", "tx", 501)), 1600),
+        Err(Refusal::RefundTooLarge { left: 500 }),
+        "990 + 500 committed of 1990"
+    );
+    o.apply(settled("a", RefundOutcome::Succeeded), 1700).unwrap();
+    o.apply(settled("b", RefundOutcome::Succeeded), 1700).unwrap();
+    assert_eq!((o.state, o.refunded_fen("tx")), (PayState::Paid, 1490));
+    o.apply(Event::RefundRequested(refund("c", "tx", 500)), 1800).unwrap();
+    assert_eq!(o.apply(settled("c", RefundOutcome::Succeeded), 1900), Ok(Outcome::Changed));
+    assert_eq!((o.state, o.refunded_fen("tx")), (PayState::Refunded, 1990));
+    assert_eq!(o.history.last().unwrap().source, Source::WechatRefundQuery);
 }
 
 #[test]
-fn refunded_event_out_of_order_before_request_still_refunds() {
-    // A refund confirmation can arrive before our own record of the request was stored.
+fn refund_failure_allows_a_retry_under_the_same_refund_no() {
     let mut o = order();
     o.apply(paid(Provider::Wechat, "tx", 1990), 1500).unwrap();
-    assert_eq!(o.apply(refunded(), 1600), Ok(Outcome::Changed));
-    assert_eq!(o.state, PayState::Refunded);
-    assert_eq!(o.apply(refund_requested(), 1700), Ok(Outcome::Unchanged));
+    o.apply(refund_requested(), 1700).unwrap();
+    assert_eq!(o.apply(settled("r1", RefundOutcome::Failed("REFUNDCLOSE".into())), 1800), Ok(Outcome::Changed));
+    assert_eq!(o.refunds[0].status, RefundStatus::Failed("REFUNDCLOSE".into()));
+    assert_eq!(o.committed_refund_fen("tx"), 0, "a failed refund gives its amount back");
+    let retry = Refund { provider_refund_no: "Pr1-2".into(), attempts: 2, ..refund("r1", "tx", 1990) };
+    assert_eq!(o.apply(Event::RefundRequested(retry), 1900), Ok(Outcome::Changed));
+    assert_eq!((o.refunds.len(), o.refunds[0].attempts), (1, 2));
+}
+
+#[test]
+fn a_refund_settlement_for_an_unknown_attempt_changes_nothing() {
+    let mut o = order();
+    o.apply(paid(Provider::Wechat, "tx", 1990), 1500).unwrap();
+    assert_eq!(o.apply(refunded(), 1600), Ok(Outcome::Unchanged));
+    assert_eq!(o.state, PayState::Paid);
+}
+
+#[test]
+fn extra_payments_are_refundable_without_touching_the_order_state() {
+    let mut o = order();
+    o.apply(paid(Provider::Alipay, "2024", 1990), 1500).unwrap();
+    o.apply(paid(Provider::Wechat, "4200", 1990), 1510).unwrap();
+    assert!(o.needs_attention());
+    assert_eq!(
+        o.apply(Event::RefundRequested(refund("x", "nope", 1)), 1600),
+        Err(Refusal::UnknownPayment("nope".into()))
+    );
+    o.apply(Event::RefundRequested(refund("x", "4200", 1990)), 1600).unwrap();
+    o.apply(settled("x", RefundOutcome::Succeeded), 1700).unwrap();
+    assert_eq!(o.state, PayState::Paid);
+    assert!(!o.needs_attention());
+}
+
+#[test]
+fn a_provider_reported_full_refund_settles_and_fills_the_rest() {
+    let mut o = order();
+    o.apply(paid(Provider::Alipay, "2024", 1990), 1500).unwrap();
+    o.apply(Event::RefundRequested(Refund { provider: Provider::Alipay, ..refund("a", "2024", 990) }), 1600).unwrap();
+    let ev = Event::PaymentRefunded { transaction_id: "2024".into(), source: Source::AlipayQuery };
+    assert_eq!(o.apply(ev.clone(), 1700), Ok(Outcome::Changed));
+    assert_eq!((o.state, o.refunded_fen("2024"), o.refunds.len()), (PayState::Refunded, 1990, 2));
+    assert_eq!(o.apply(ev, 1800), Ok(Outcome::Unchanged));
 }
 
 #[test]
@@ -170,8 +238,11 @@ fn any_event() -> impl Strategy<Value = Event> {
         Just(closed()),
         Just(Order::close_event(CloseReason::Expired, Source::Expiry, 3000)),
         Just(refund_requested()),
+        Just(Event::RefundRequested(refund("r2", "tx1", 995))),
         Just(refunded()),
-        Just(Event::RefundFailed { reason: "CHANGE".into(), source: Source::WechatRefundQuery }),
+        Just(settled("r2", RefundOutcome::Succeeded)),
+        Just(settled("r2", RefundOutcome::Failed("CHANGE".into()))),
+        Just(Event::PaymentRefunded { transaction_id: "tx1".into(), source: Source::AlipayQuery }),
     ]
 }
 
@@ -201,6 +272,14 @@ proptest! {
                 prop_assert_eq!(pair[0].to, pair[1].from);
             }
             prop_assert_eq!(o.history.last().map(|t| t.to).unwrap_or(PayState::Waiting), o.state);
+            // Never more refunded than paid, per payment.
+            for p in o.payments() {
+                prop_assert!(o.committed_refund_fen(&p.transaction_id) <= p.amount.fen());
+            }
+            // Refunded exactly when the order's payment is back in full.
+            if let Some(p) = &o.payment {
+                prop_assert_eq!(o.state == PayState::Refunded, o.refunded_fen(&p.transaction_id) == p.amount.fen());
+            }
             // At most one transition into paid from waiting.
             prop_assert!(o.history.iter().filter(|t| t.from == PayState::Waiting && t.to == PayState::Paid).count() <= 1);
         }

@@ -10,7 +10,7 @@ pub mod notify;
 pub mod pay_url;
 pub mod service;
 
-use crate::order::PayState;
+use crate::order::TradeFact;
 use crate::sign::SecretKey;
 
 /// The merchant's Alipay MAPI settings.
@@ -49,19 +49,18 @@ wire_enum! {
 }
 
 impl TradeStatus {
-    /// The order state this status proves, given whether the order is already paid.
+    /// What this status proves about the trade.
     ///
-    /// | trade_status | order waiting | order paid |
-    /// |---|---|---|
-    /// | WAIT_BUYER_PAY, unknown | none (0) | none |
-    /// | TRADE_SUCCESS, TRADE_FINISHED | 1 paid | none (one payment, two notifies) |
-    /// | TRADE_CLOSED | 2 cancelled | 3 refunded (a full refund closes the trade) |
-    pub fn pay_state(&self, already_paid: bool) -> Option<PayState> {
-        match (self, already_paid) {
-            (Self::TradeSuccess | Self::TradeFinished, false) => Some(PayState::Paid),
-            (Self::TradeClosed, false) => Some(PayState::Cancelled),
-            (Self::TradeClosed, true) => Some(PayState::Refunded),
-            _ => None,
+    /// | trade_status | fact |
+    /// |---|---|
+    /// | WAIT_BUYER_PAY, unknown | open |
+    /// | TRADE_SUCCESS, TRADE_FINISHED | paid (one payment may be notified twice) |
+    /// | TRADE_CLOSED | closed: unpaid and closed, or paid and fully refunded ([`crate::reconcile`] tells which) |
+    pub fn fact(&self) -> TradeFact {
+        match self {
+            Self::TradeSuccess | Self::TradeFinished => TradeFact::Paid,
+            Self::TradeClosed => TradeFact::Closed,
+            Self::WaitBuyerPay | Self::Unknown(_) => TradeFact::Open,
         }
     }
 }

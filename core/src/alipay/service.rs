@@ -10,7 +10,7 @@ use super::{AlipayConfig, ErrorCode, TradeStatus};
 use crate::form::encode_pairs;
 use crate::http::HttpRequest;
 use crate::sign::alipay_sign_fields;
-use crate::time::{beijing_date, beijing_datetime};
+use crate::time::beijing_datetime;
 use crate::xml::{XmlError, parse_paths};
 use crate::{AmountFen, Fields, OrderNo};
 
@@ -92,31 +92,25 @@ pub fn close_trade(body: &[u8]) -> Result<(), ServiceError> {
     reply(body).map(|_| ())
 }
 
-/// The refund batch number for an order: the Beijing date (Alipay requires today's)
-/// followed by 16 hex digits derived from the order number, so a same-day retry reuses it.
-pub fn refund_batch_no(order_no: &OrderNo, now: i64) -> String {
-    use md5::{Digest, Md5};
-    let digest = Md5::digest(order_no.as_str().as_bytes());
-    let serial: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}{}", beijing_date(now), serial)
-}
-
-/// What a full refund needs.
+/// What one refund needs.
 #[derive(Debug, Clone)]
 pub struct Refund<'a> {
-    /// From [`refund_batch_no`].
+    /// From [`crate::policy::provider_refund_no`]: today's Beijing date and a serial.
     pub batch_no: &'a str,
     /// Alipay's `trade_no` of the payment.
     pub trade_no: &'a str,
-    /// The amount to refund (the whole payment).
+    /// The amount to refund (all or part of the payment).
     pub amount: AmountFen,
+    /// The reason (without `^ | $ #`, which `detail_data` uses as separators).
+    pub reason: &'a str,
     /// The worker's `/notify/alipay`, where the `batch_refund_notify` arrives.
     pub notify_url: &'a str,
     /// Now, Unix seconds (`refund_date`).
     pub now: i64,
 }
 
-/// `refund_fastpay_by_platform_nopwd`: one refund, `detail_data = trade_no^amount^reason`.
+/// `refund_fastpay_by_platform_nopwd`: one refund, `detail_data = trade_no^amount^reason`
+/// (an empty reason is sent as `merchant refund`).
 pub fn refund_request(cfg: &AlipayConfig, refund: &Refund<'_>) -> HttpRequest {
     let mut f = Fields::new();
     f.set("service", "refund_fastpay_by_platform_nopwd")
@@ -124,7 +118,11 @@ pub fn refund_request(cfg: &AlipayConfig, refund: &Refund<'_>) -> HttpRequest {
         .set("batch_no", refund.batch_no)
         .set("refund_date", beijing_datetime(refund.now))
         .set("batch_num", "1")
-        .set("detail_data", format!("{}^{}^merchant refund", refund.trade_no, refund.amount.to_yuan()));
+        .set("detail_data", {
+            let reason: String = refund.reason.chars().filter(|c| !matches!(c, '^' | '|' | '$' | '#')).collect();
+            let reason = if reason.is_empty() { "merchant refund".to_owned() } else { reason };
+            format!("{}^{}^{reason}", refund.trade_no, refund.amount.to_yuan())
+        });
     signed_get(cfg, f)
 }
 
@@ -157,6 +155,7 @@ mod tests {
                     batch_no: "20241125abc",
                     trade_no: "2024",
                     amount: AmountFen::new(1990).unwrap(),
+                    reason: "",
                     notify_url: "https://w/notify/alipay",
                     now: 1_732_500_000,
                 },
@@ -171,22 +170,14 @@ mod tests {
             &Refund {
                 batch_no: "b",
                 trade_no: "2024",
-                amount: AmountFen::new(1990).unwrap(),
+                amount: AmountFen::new(990).unwrap(),
+                reason: "尺码不合适",
                 notify_url: "n",
                 now: 1_732_500_000,
             },
         ));
-        assert_eq!(r.text("detail_data").unwrap(), Some("2024^19.90^merchant refund"));
+        assert_eq!(r.text("detail_data").unwrap(), Some("2024^9.90^尺码不合适"));
         assert_eq!(r.text("refund_date").unwrap(), Some("2024-11-25 10:00:00"));
-    }
-
-    #[test]
-    fn batch_no_is_stable_per_day() {
-        let no = OrderNo::parse("order_0001").unwrap();
-        let a = refund_batch_no(&no, 1_732_500_000);
-        assert_eq!(a, refund_batch_no(&no, 1_732_500_000 + 60));
-        assert!(a.starts_with("20241125") && a.len() == 24);
-        assert_ne!(a, refund_batch_no(&OrderNo::parse("order_0002").unwrap(), 1_732_500_000));
     }
 
     #[test]

@@ -44,11 +44,21 @@ pub enum ResultCode {
     NotConfigured,
     /// -20: an unexpected internal error.
     Internal,
+    /// -21: `return_url` differs from the one already fixed for this order.
+    ReturnUrlFixed,
+    /// -22: `return_url`'s origin is not listed in `RETURN_URL_ORIGINS`.
+    ReturnUrlNotAllowed,
+    /// -23: the refund's amount exceeds what is left to refund of the payment.
+    RefundTooLarge,
+    /// -24: `refund_no` was used before for another payment or amount.
+    RefundConflict,
+    /// -25: the order has no payment with this `transaction_id`.
+    PaymentNotFound,
 }
 
 impl ResultCode {
     /// Every code, in table order.
-    pub const ALL: [ResultCode; 19] = [
+    pub const ALL: [ResultCode; 24] = [
         Self::Ok,
         Self::MalformedJson,
         Self::UnknownCommand,
@@ -68,6 +78,11 @@ impl ResultCode {
         Self::StorageUnavailable,
         Self::NotConfigured,
         Self::Internal,
+        Self::ReturnUrlFixed,
+        Self::ReturnUrlNotAllowed,
+        Self::RefundTooLarge,
+        Self::RefundConflict,
+        Self::PaymentNotFound,
     ];
 
     /// The numeric `result`.
@@ -92,6 +107,11 @@ impl ResultCode {
             Self::StorageUnavailable => -18,
             Self::NotConfigured => -19,
             Self::Internal => -20,
+            Self::ReturnUrlFixed => -21,
+            Self::ReturnUrlNotAllowed => -22,
+            Self::RefundTooLarge => -23,
+            Self::RefundConflict => -24,
+            Self::PaymentNotFound => -25,
         }
     }
 
@@ -104,11 +124,17 @@ impl ResultCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::Ok => 200,
-            Self::MalformedJson | Self::UnknownCommand | Self::InvalidField => 400,
+            Self::MalformedJson | Self::UnknownCommand | Self::InvalidField | Self::ReturnUrlNotAllowed => 400,
             Self::Unauthorized => 401,
-            Self::NotFound | Self::OrderNotFound => 404,
+            Self::NotFound | Self::OrderNotFound | Self::PaymentNotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::OrderConflict | Self::OrderNotPayable | Self::OrderExpired | Self::InvalidOrderState => 409,
+            Self::OrderConflict
+            | Self::OrderNotPayable
+            | Self::OrderExpired
+            | Self::InvalidOrderState
+            | Self::ReturnUrlFixed
+            | Self::RefundTooLarge
+            | Self::RefundConflict => 409,
             Self::BodyTooLarge => 413,
             Self::NotConfigured | Self::Internal => 500,
             Self::ProviderRejected | Self::ProviderBadReply => 502,
@@ -139,6 +165,11 @@ impl ResultCode {
             Self::StorageUnavailable => "order storage is unavailable",
             Self::NotConfigured => "the worker is missing a setting",
             Self::Internal => "unexpected internal error",
+            Self::ReturnUrlFixed => "`return_url` differs from the one fixed for this order",
+            Self::ReturnUrlNotAllowed => "`return_url`'s origin is not in RETURN_URL_ORIGINS",
+            Self::RefundTooLarge => "the refund exceeds what is left to refund of the payment",
+            Self::RefundConflict => "`refund_no` was used for another payment or amount",
+            Self::PaymentNotFound => "the order has no payment with this `transaction_id`",
         }
     }
 }

@@ -31,10 +31,12 @@ pub enum Command {
     CreateOrder(CreateOrderRequest),
     /// `CloseOrder` (merchant): cancels an unpaid order at the providers.
     CloseOrder(OrderRef),
-    /// `Refund` (merchant): refunds a paid order in full.
-    Refund(OrderRef),
+    /// `Refund` (merchant): refunds part or all of a payment.
+    Refund(RefundRequest),
     /// `QueryOrder` (merchant): the full order record with its evidence.
     QueryOrder(OrderRef),
+    /// `ListOrders` (merchant): orders from the listing projection (eventually consistent).
+    ListOrders(ListOrdersRequest),
 }
 
 impl Command {
@@ -48,22 +50,28 @@ impl Command {
             Self::CloseOrder(_) => "CloseOrder",
             Self::Refund(_) => "Refund",
             Self::QueryOrder(_) => "QueryOrder",
+            Self::ListOrders(_) => "ListOrders",
         }
     }
 
     /// True for commands that need the merchant's Bearer token.
     pub fn is_merchant_only(&self) -> bool {
-        matches!(self, Self::CreateOrder(_) | Self::CloseOrder(_) | Self::Refund(_) | Self::QueryOrder(_))
+        matches!(
+            self,
+            Self::CreateOrder(_) | Self::CloseOrder(_) | Self::Refund(_) | Self::QueryOrder(_) | Self::ListOrders(_)
+        )
     }
 
-    /// The order the command is about.
-    pub fn order_no(&self) -> &OrderNo {
+    /// The order the command is about (`None` for `ListOrders`): its object answers it.
+    pub fn order_no(&self) -> Option<&OrderNo> {
         match self {
-            Self::Pay(r) => &r.order_no,
-            Self::WechatPay(r) => &r.order_no,
-            Self::WechatPayState(r) => &r.order_no,
-            Self::CreateOrder(r) => &r.order_no,
-            Self::CloseOrder(r) | Self::Refund(r) | Self::QueryOrder(r) => &r.order_no,
+            Self::Pay(r) => Some(&r.order_no),
+            Self::WechatPay(r) => Some(&r.order_no),
+            Self::WechatPayState(r) => Some(&r.order_no),
+            Self::CreateOrder(r) => Some(&r.order_no),
+            Self::Refund(r) => Some(&r.order_no),
+            Self::CloseOrder(r) | Self::QueryOrder(r) => Some(&r.order_no),
+            Self::ListOrders(_) => None,
         }
     }
 }
@@ -100,7 +108,6 @@ impl From<PayType> for u8 {
 
 /// `Pay` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PayRequest {
     /// The order.
     pub order_no: OrderNo,
@@ -114,7 +121,6 @@ pub struct PayRequest {
 
 /// `WechatPay` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WechatPayRequest {
     /// The order.
     pub order_no: OrderNo,
@@ -126,7 +132,6 @@ pub struct WechatPayRequest {
 
 /// `WechatPayState` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StateRequest {
     /// The order.
     pub order_no: OrderNo,
@@ -134,7 +139,6 @@ pub struct StateRequest {
 
 /// `CreateOrder` request (merchant only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CreateOrderRequest {
     /// The merchant's order number.
     pub order_no: OrderNo,
@@ -148,6 +152,9 @@ pub struct CreateOrderRequest {
     /// Time to pay, 60–7200 s (default 1800).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expire_seconds: Option<u32>,
+    /// Where the buyer lands after Alipay; fixed here or by the first `Pay`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
 }
 
 impl CreateOrderRequest {
@@ -159,10 +166,53 @@ impl CreateOrderRequest {
 
 /// A request naming only an order (`CloseOrder`, `Refund`, `QueryOrder`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OrderRef {
     /// The order.
     pub order_no: OrderNo,
+}
+
+/// `Refund` request (merchant only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundRequest {
+    /// The order.
+    pub order_no: OrderNo,
+    /// Fen to refund; default all that is left of the payment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<AmountFen>,
+    /// Shown to the buyer where the provider supports it (up to 80 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The merchant's refund number (1–32 of `0-9 A-Z a-z _ -`): repeating it is safe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund_no: Option<String>,
+    /// The payment to refund: default the one that paid the order; an extra payment's
+    /// `transaction_id` refunds that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+}
+
+/// `ListOrders` request (merchant only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListOrdersRequest {
+    /// Only orders in this `pay_state`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<crate::order::PayState>,
+    /// The `cursor` of the previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Keys read per page, 1–1000 (default 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+/// Default and largest `ListOrders` page.
+pub const LIST_LIMIT: (u32, u32) = (100, 1000);
+
+impl ListOrdersRequest {
+    /// The effective page size.
+    pub fn limit(&self) -> u32 {
+        self.limit.unwrap_or(LIST_LIMIT.0)
+    }
 }
 
 fn invalid(msg: impl Into<String>) -> ApiError {
@@ -204,6 +254,7 @@ pub fn parse_command(body: &[u8]) -> Result<Command, ApiError> {
         "CloseOrder" => Command::CloseOrder(decode(map)?),
         "Refund" => Command::Refund(decode(map)?),
         "QueryOrder" => Command::QueryOrder(decode(map)?),
+        "ListOrders" => Command::ListOrders(decode(map)?),
         other => {
             let shown: String = other.chars().take(32).collect();
             return Err(ApiError::new(ResultCode::UnknownCommand, format!("unknown cmd `{shown}`")));
@@ -238,7 +289,38 @@ fn validate(command: &Command) -> Result<(), ApiError> {
             if !(MIN_EXPIRE_SECONDS..=MAX_EXPIRE_SECONDS).contains(&r.expire_seconds()) {
                 return Err(invalid(format!("expire_seconds must be {MIN_EXPIRE_SECONDS} to {MAX_EXPIRE_SECONDS}")));
             }
+            match &r.return_url {
+                Some(url) if !is_http_url(url) => Err(invalid("return_url must be an absolute http(s) URL")),
+                _ => Ok(()),
+            }
+        }
+        Command::Refund(r) => {
+            if let Some(no) = &r.refund_no
+                && (no.is_empty() || no.len() > 32 || !no.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            {
+                return Err(invalid("refund_no must be 1 to 32 of 0-9 A-Z a-z _ -"));
+            }
+            // Alipay's detail_data separates with ^ | $ #, so a reason may not hold them.
+            if let Some(reason) = &r.reason
+                && (!text_ok(reason, 80) || reason.contains(['^', '|', '$', '#']))
+            {
+                return Err(invalid("reason must be at most 80 characters without control characters or ^ | $ #"));
+            }
+            if let Some(tx) = &r.transaction_id
+                && (tx.is_empty() || tx.len() > 64 || !tx.bytes().all(|b| b.is_ascii_graphic()))
+            {
+                return Err(invalid("transaction_id must be 1 to 64 printable ASCII characters"));
+            }
             Ok(())
+        }
+        Command::ListOrders(r) => {
+            if !(1..=LIST_LIMIT.1).contains(&r.limit()) {
+                return Err(invalid(format!("limit must be 1 to {}", LIST_LIMIT.1)));
+            }
+            match &r.cursor {
+                Some(c) if c.len() > 1024 => Err(invalid("cursor is too long")),
+                _ => Ok(()),
+            }
         }
         _ => Ok(()),
     }

@@ -113,6 +113,15 @@ pub struct OrderView {
     /// The provider's transaction id, once paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
+    /// Fen of the order's payment refunded so far.
+    #[serde(default)]
+    pub refunded_fee: u64,
+    /// Refunds not yet settled.
+    #[serde(default)]
+    pub pending_refunds: usize,
+    /// An extra payment not refunded, or a payment after cancel: look at `QueryOrder`.
+    #[serde(default)]
+    pub needs_attention: bool,
 }
 
 impl From<&Order> for OrderView {
@@ -128,8 +137,67 @@ impl From<&Order> for OrderView {
             expires_at: o.expires_at,
             provider: o.payment.as_ref().map(|p| p.provider),
             transaction_id: o.payment.as_ref().map(|p| p.transaction_id.clone()),
+            refunded_fee: o.payment.as_ref().map_or(0, |p| o.refunded_fen(&p.transaction_id)),
+            pending_refunds: o.refunds.iter().filter(|r| r.status == crate::order::RefundStatus::Requested).count(),
+            needs_attention: o.needs_attention(),
         }
     }
+}
+
+/// One order in `ListOrders`: the KV projection's metadata, written by the order's
+/// object after each change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    /// The order.
+    pub order_no: String,
+    /// 0–3.
+    pub pay_state: u8,
+    /// Amount in fen.
+    pub total_fee: u64,
+    /// Fen refunded of the order's payment.
+    #[serde(default)]
+    pub refunded_fee: u64,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// See [`OrderView::needs_attention`].
+    #[serde(default)]
+    pub needs_attention: bool,
+    /// When the object wrote this projection (Unix seconds).
+    #[serde(default)]
+    pub updated_at: i64,
+}
+
+impl OrderSummary {
+    /// The projection of `o` at `now`.
+    pub fn of(o: &Order, now: i64) -> Self {
+        let view = OrderView::from(o);
+        Self {
+            order_no: view.order_no,
+            pay_state: view.pay_state,
+            total_fee: view.total_fee,
+            refunded_fee: view.refunded_fee,
+            created_at: view.created_at,
+            expires_at: view.expires_at,
+            needs_attention: view.needs_attention,
+            updated_at: now,
+        }
+    }
+}
+
+/// `ListOrders` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListOrdersReply {
+    /// 0.
+    pub result: i32,
+    /// "".
+    pub msg: String,
+    /// This page's orders (after the `state` filter: a page may hold fewer than `limit`).
+    pub orders: Vec<OrderSummary>,
+    /// Pass as `cursor` for the next page; absent on the last one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 /// Reply of the merchant commands: the order (an [`OrderView`], or for `QueryOrder` the

@@ -51,6 +51,17 @@ fn serialises_commands_as_the_spec_shows() {
 }
 
 #[test]
+fn unknown_fields_are_ignored_as_older_and_newer_clients_send_them() {
+    let st = parse_command(br#"{"cmd":"WechatPayState","order_no":"order_0001","extra":1,"sign":"x"}"#).unwrap();
+    assert_eq!(st, Command::WechatPayState(StateRequest { order_no: OrderNo::parse("order_0001").unwrap() }));
+    let refund = parse_command(br#"{"cmd":"Refund","order_no":"order_0001","amount":500,"refund_no":"m-1","x":[]}"#).unwrap();
+    let Command::Refund(r) = refund else { panic!() };
+    assert_eq!((r.amount.map(|a| a.fen()), r.refund_no.as_deref()), (Some(500), Some("m-1")));
+    let list = parse_command(br#"{"cmd":"ListOrders","state":1}"#).unwrap();
+    assert!(list.is_merchant_only() && list.order_no().is_none());
+}
+
+#[test]
 fn bad_bodies_get_their_codes() {
     assert_eq!(code_of(""), ResultCode::MalformedJson);
     assert_eq!(code_of("{"), ResultCode::MalformedJson);
@@ -67,7 +78,16 @@ fn bad_bodies_get_their_codes() {
         r#"{"cmd":"WechatPayState","order_no":123456}"#,
         r#"{"cmd":"WechatPayState","order_no":"订单号码一二三"}"#,
         r#"{"cmd":"WechatPayState","order_no":"123"}"#,
-        r#"{"cmd":"WechatPayState","order_no":"order_0001","extra":1}"#,
+        r#"{"cmd":"Refund","order_no":"order_0001","amount":0}"#,
+        r#"{"cmd":"Refund","order_no":"order_0001","amount":1.5}"#,
+        r#"{"cmd":"Refund","order_no":"order_0001","refund_no":"a b"}"#,
+        r#"{"cmd":"Refund","order_no":"order_0001","refund_no":""}"#,
+        r#"{"cmd":"Refund","order_no":"order_0001","reason":"a^b"}"#,
+        r#"{"cmd":"Refund","order_no":"order_0001","transaction_id":""}"#,
+        r#"{"cmd":"ListOrders","limit":0}"#,
+        r#"{"cmd":"ListOrders","limit":1001}"#,
+        r#"{"cmd":"ListOrders","state":4}"#,
+        r#"{"cmd":"CreateOrder","order_no":"order_0001","total_fee":100,"subject":"x","return_url":"ftp://x"}"#,
         r#"{"cmd":"Pay","order_no":"order_0001","type":3}"#,
         r#"{"cmd":"Pay","order_no":"order_0001","type":"1","return_url":"https://a.b"}"#,
         r#"{"cmd":"Pay","order_no":"order_0001","type":1}"#,

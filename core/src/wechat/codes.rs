@@ -1,7 +1,7 @@
 //! WeChat Pay v2 codes: `err_code`, `trade_state` and `refund_status_$n`, each with an
 //! `Unknown(String)` fallback, and how each `trade_state` maps onto the order states.
 
-use crate::order::PayState;
+use crate::order::TradeFact;
 
 wire_enum! {
     /// `err_code` values of `unifiedorder`, `orderquery`, `closeorder`, `refund` and
@@ -92,20 +92,19 @@ wire_enum! {
 }
 
 impl TradeState {
-    /// The order state this provider state proves, or `None` while it is still open.
+    /// What this provider state proves about the trade.
     ///
-    /// | trade_state | pay_state |
+    /// | trade_state | fact |
     /// |---|---|
-    /// | NOTPAY, USERPAYING, ACCEPT, unknown | none (stays 0 waiting) |
-    /// | SUCCESS | 1 paid |
-    /// | CLOSED, REVOKED, PAYERROR | 2 cancelled |
-    /// | REFUND | 3 refunded (implies it was paid) |
-    pub fn pay_state(&self) -> Option<PayState> {
+    /// | NOTPAY, USERPAYING, ACCEPT, unknown | open (the order stays waiting) |
+    /// | SUCCESS | paid |
+    /// | REFUND | paid (some refund exists, maybe partial: refunds are settled by `refundquery`) |
+    /// | CLOSED, REVOKED, PAYERROR | closed |
+    pub fn fact(&self) -> TradeFact {
         match self {
-            Self::Success => Some(PayState::Paid),
-            Self::Refund => Some(PayState::Refunded),
-            Self::Closed | Self::Revoked | Self::PayError => Some(PayState::Cancelled),
-            Self::NotPay | Self::UserPaying | Self::Accept | Self::Unknown(_) => None,
+            Self::Success | Self::Refund => TradeFact::Paid,
+            Self::Closed | Self::Revoked | Self::PayError => TradeFact::Closed,
+            Self::NotPay | Self::UserPaying | Self::Accept | Self::Unknown(_) => TradeFact::Open,
         }
     }
 }
@@ -135,11 +134,11 @@ mod tests {
         assert_eq!(ErrorCode::parse("NEW_CODE_2027").as_str(), "NEW_CODE_2027");
         assert!(ErrorCode::SystemError.is_retryable());
         assert!(!ErrorCode::SignError.is_retryable());
-        assert_eq!(TradeState::parse("NOTPAY").pay_state(), None);
-        assert_eq!(TradeState::parse("SUCCESS").pay_state(), Some(PayState::Paid));
-        assert_eq!(TradeState::parse("REVOKED").pay_state(), Some(PayState::Cancelled));
-        assert_eq!(TradeState::parse("REFUND").pay_state(), Some(PayState::Refunded));
-        assert_eq!(TradeState::parse("FUTURE").pay_state(), None);
+        assert_eq!(TradeState::parse("NOTPAY").fact(), TradeFact::Open);
+        assert_eq!(TradeState::parse("SUCCESS").fact(), TradeFact::Paid);
+        assert_eq!(TradeState::parse("REVOKED").fact(), TradeFact::Closed);
+        assert_eq!(TradeState::parse("REFUND").fact(), TradeFact::Paid, "a partial refund also reads REFUND");
+        assert_eq!(TradeState::parse("FUTURE").fact(), TradeFact::Open);
         assert_eq!(RefundStatus::parse("REFUNDCLOSE"), RefundStatus::RefundClose);
     }
 }

@@ -190,8 +190,21 @@ fn requests_are_signed_and_deterministic() {
     assert_eq!(crate::sign::wechat_verify(&f, &cfg.api_key, HmacSha256), Ok(HmacSha256));
     assert_eq!(request::unified_order(&cfg, &order, "nonce123"), req);
 
-    let refund = request::refund(&cfg, &no, AmountFen::new(888).unwrap(), "n");
+    let refund = request::refund(
+        &cfg,
+        &request::Refund {
+            order_no: &no,
+            out_refund_no: "Rabc1",
+            total_fee: AmountFen::new(888).unwrap(),
+            refund_fee: AmountFen::new(88).unwrap(),
+            reason: "退货",
+        },
+        "n",
+    );
     assert!(refund.needs_client_cert);
+    let f = crate::xml::parse_wechat(&refund.body).unwrap();
+    assert_eq!((f.get("out_refund_no"), f.get("total_fee"), f.get("refund_fee")), (Some("Rabc1"), Some("888"), Some("88")));
+    assert_eq!(f.get("refund_desc"), Some("退货"));
     assert!(refund.url.ends_with("/secapi/pay/refund"));
     assert_eq!(request::truncate_bytes("中文字", 7), "中文");
 }

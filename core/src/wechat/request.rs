@@ -85,20 +85,34 @@ pub fn close_order(cfg: &WechatConfig, order_no: &OrderNo, nonce: &str) -> HttpR
     signed(cfg, "pay/closeorder", f, nonce)
 }
 
-/// The `out_refund_no` of the full refund of an order: derived from the order number so
-/// a retry reuses it, as WeChat requires.
-pub fn out_refund_no(order_no: &OrderNo) -> String {
-    format!("R{}", order_no.as_str())
+/// What one refund needs.
+#[derive(Debug, Clone)]
+pub struct Refund<'a> {
+    /// The order paid.
+    pub order_no: &'a OrderNo,
+    /// This attempt's number ([`crate::policy::provider_refund_no`]); a retry of the same
+    /// attempt reuses it, as WeChat requires.
+    pub out_refund_no: &'a str,
+    /// The payment's amount.
+    pub total_fee: AmountFen,
+    /// The amount to refund (all or part of it).
+    pub refund_fee: AmountFen,
+    /// `refund_desc`, shown to the buyer (left out when empty).
+    pub reason: &'a str,
 }
 
-/// `secapi/pay/refund`: a full refund. Needs the merchant's client certificate (mTLS).
-pub fn refund(cfg: &WechatConfig, order_no: &OrderNo, total_fee: AmountFen, nonce: &str) -> HttpRequest {
+/// `secapi/pay/refund`: all or part of a payment. Needs the merchant's client certificate
+/// (mTLS).
+pub fn refund(cfg: &WechatConfig, refund: &Refund<'_>, nonce: &str) -> HttpRequest {
     let mut f = Fields::new();
-    f.set("out_trade_no", order_no.as_str())
-        .set("out_refund_no", out_refund_no(order_no))
-        .set("total_fee", total_fee.to_string())
-        .set("refund_fee", total_fee.to_string())
+    f.set("out_trade_no", refund.order_no.as_str())
+        .set("out_refund_no", refund.out_refund_no)
+        .set("total_fee", refund.total_fee.to_string())
+        .set("refund_fee", refund.refund_fee.to_string())
         .set("refund_fee_type", "CNY");
+    if !refund.reason.is_empty() {
+        f.set("refund_desc", truncate_bytes(refund.reason, 80));
+    }
     let mut req = signed(cfg, "secapi/pay/refund", f, nonce);
     req.needs_client_cert = true;
     req
