@@ -15,7 +15,8 @@ pub use command::{
     WechatPayRequest, parse_command,
 };
 pub use reply::{
-    ErrorReply, ListOrdersReply, OrderReply, OrderSummary, OrderView, PayInfo, PayReply, StateReply, WechatPayReply,
+    ErrorReply, ListOrdersReply, OrderReply, OrderSummary, OrderView, PayInfo, PayReply, RefundReply, StateReply,
+    WechatPayReply,
 };
 
 #[cfg(test)]

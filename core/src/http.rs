@@ -81,6 +81,18 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
 
+/// An order number as one URL path segment (`|` and `*` percent-encoded; the other
+/// order-number characters are unreserved).
+pub fn order_segment(order_no: &crate::OrderNo) -> String {
+    order_no.as_str().replace('|', "%7C").replace('*', "%2A")
+}
+
+/// The order number of a path segment written by [`order_segment`].
+pub fn parse_order_segment(segment: &str) -> Option<crate::OrderNo> {
+    let text = segment.replace("%7C", "|").replace("%7c", "|").replace("%2A", "*").replace("%2a", "*");
+    crate::OrderNo::parse(&text).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,5 +116,9 @@ mod tests {
         }
         assert_eq!(origin_of("https://Shop.Example:8443/done?x#y").as_deref(), Some("https://shop.example:8443"));
         assert_eq!(origin_of("http://127.0.0.1:8787").as_deref(), Some("http://127.0.0.1:8787"));
+        let no = crate::OrderNo::parse("a|b*c-d_e1").unwrap();
+        assert_eq!(order_segment(&no), "a%7Cb%2Ac-d_e1");
+        assert_eq!(parse_order_segment(&order_segment(&no)), Some(no));
+        assert_eq!(parse_order_segment("a%2Fb0000"), None);
     }
 }

@@ -23,6 +23,8 @@ pub const FAST_REFUND_CHECKS_SECS: i64 = 3600;
 pub const SLOW_REFUND_CHECK_SECS: i64 = 1800;
 /// A page poll asks the providers at most this often per order, however many pages poll.
 pub const POLL_QUERY_INTERVAL_SECS: i64 = 3;
+/// An expired order whose close failed (a provider down) is tried again this often.
+pub const EXPIRED_RETRY_SECS: i64 = 30;
 
 /// The order can take a new payment session (`-12` when final, `-13` when expired).
 pub fn ensure_payable(order: &Order, now: i64) -> Result<(), ApiError> {
@@ -101,9 +103,10 @@ pub fn close_step(order: &Order) -> Result<CloseStep, ApiError> {
     match order.state {
         PayState::Cancelled => Ok(CloseStep::AlreadyClosed),
         PayState::Waiting => Ok(CloseStep::Close),
-        PayState::Paid | PayState::Refunded => {
-            Err(ApiError::new(ResultCode::InvalidOrderState, format!("a {} order cannot be closed", order.state.name())))
-        }
+        PayState::Paid | PayState::Refunded => Err(ApiError::new(
+            ResultCode::InvalidOrderState,
+            format!("a {} order cannot be closed", order.state.name()),
+        )),
     }
 }
 
@@ -200,7 +203,10 @@ pub fn plan_refund(order: &Order, req: &RefundRequest, now: i64) -> Result<Refun
         return Ok(RefundPlan::Existing(pending.refund_no.clone()));
     }
     if amount.fen() > left {
-        return Err(refund_error(ResultCode::RefundTooLarge, format!("only {left} fen of the payment are left to refund")));
+        return Err(refund_error(
+            ResultCode::RefundTooLarge,
+            format!("only {left} fen of the payment are left to refund"),
+        ));
     }
     let refund_no = req.refund_no.clone().unwrap_or_else(|| format!("r{}", order.refunds.len() + 1));
     Ok(RefundPlan::Send(attempt_of(&refund_no, 1, amount)))
@@ -289,16 +295,35 @@ pub fn next_check_at(order: &Order, now: i64) -> Option<i64> {
     match order.state {
         PayState::Waiting => {
             let expiry = order.expires_at + reconcile::EXPIRY_GRACE_SECS;
+            if now >= expiry {
+                return Some(now + EXPIRED_RETRY_SECS);
+            }
             let scheduled = first_session_at(order).map(|start| next_on_schedule(start, now, CHECK_EVERY_SECS));
             Some(scheduled.map_or(expiry, |at| at.min(expiry)).max(now + 1))
         }
         PayState::Paid | PayState::Refunded if has_pending_refund(order) => {
-            let start = order.refunds.iter().filter(|r| r.status == RefundStatus::Requested).map(|r| r.requested_at).min()?;
+            let start =
+                order.refunds.iter().filter(|r| r.status == RefundStatus::Requested).map(|r| r.requested_at).min()?;
             let every = if now - start < FAST_REFUND_CHECKS_SECS { CHECK_EVERY_SECS } else { SLOW_REFUND_CHECK_SECS };
             Some(next_on_schedule(start, now, every))
         }
         _ => None,
     }
+}
+
+/// Where the buyer goes after a verified Alipay return: the order's fixed `return_url` with
+/// `order_no` and `pay_state` appended (before any fragment).
+pub fn return_location(return_url: &str, order: &Order) -> String {
+    let (base, fragment) = match return_url.split_once('#') {
+        Some((base, fragment)) => (base, format!("#{fragment}")),
+        None => (return_url, String::new()),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    format!(
+        "{base}{sep}order_no={}&pay_state={}{fragment}",
+        crate::http::order_segment(&order.order_no),
+        order.state.code()
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,14 @@ use crate::order::{AlipaySession, Provider, RefundOutcome, WechatSession};
 use crate::{AmountFen, OrderNo};
 
 fn order() -> Order {
-    Order::new(OrderNo::parse("order_0001").unwrap(), AmountFen::new(1990).unwrap(), "T".into(), String::new(), 1000, 2800)
+    Order::new(
+        OrderNo::parse("order_0001").unwrap(),
+        AmountFen::new(1990).unwrap(),
+        "T".into(),
+        String::new(),
+        1000,
+        2800,
+    )
 }
 
 fn paid(tx: &str) -> Event {
@@ -83,8 +90,14 @@ fn return_url_is_fixed_once_and_its_origin_listed() {
     assert_eq!(code(fix_return_url(&o, "https://evil.example/a")), ResultCode::ReturnUrlFixed);
     assert!(ensure_return_origin("https://shop.example/a?x", "https://other.example, https://shop.example").is_ok());
     assert!(ensure_return_origin("https://anything.example/", "*").is_ok());
-    assert_eq!(code(ensure_return_origin("https://shop.example.evil/a", "https://shop.example")), ResultCode::ReturnUrlNotAllowed);
-    assert_eq!(code(ensure_return_origin("http://shop.example/a", "https://shop.example")), ResultCode::ReturnUrlNotAllowed);
+    assert_eq!(
+        code(ensure_return_origin("https://shop.example.evil/a", "https://shop.example")),
+        ResultCode::ReturnUrlNotAllowed
+    );
+    assert_eq!(
+        code(ensure_return_origin("http://shop.example/a", "https://shop.example")),
+        ResultCode::ReturnUrlNotAllowed
+    );
 }
 
 #[test]
@@ -190,4 +203,21 @@ fn page_polls_ask_at_most_every_three_seconds() {
     assert!(poll_checks(&o, Some(1001), 1003).is_empty());
     assert!(poll_checks(&o, Some(1001), 1004).trades);
     assert!(poll_checks(&order(), None, 1001).is_empty(), "no wallet session, nothing to ask");
+}
+
+#[test]
+fn an_expired_order_whose_close_failed_is_retried_without_spinning() {
+    let o = order();
+    let expiry = 2800 + reconcile::EXPIRY_GRACE_SECS;
+    assert_eq!(next_check_at(&o, expiry), Some(expiry + EXPIRED_RETRY_SECS));
+}
+
+#[test]
+fn return_location_appends_the_state_before_the_fragment() {
+    let o = paid_order();
+    assert_eq!(return_location("https://s.example/done", &o), "https://s.example/done?order_no=order_0001&pay_state=1");
+    assert_eq!(
+        return_location("https://s.example/d?x=1#top", &o),
+        "https://s.example/d?x=1&order_no=order_0001&pay_state=1#top"
+    );
 }

@@ -17,7 +17,14 @@ pub fn is_expired_unpaid(order: &Order, now: i64) -> bool {
     order.state == crate::order::PayState::Waiting && now >= order.expires_at + EXPIRY_GRACE_SECS
 }
 
-fn payment(provider: Provider, transaction_id: &str, amount: crate::AmountFen, paid_at: Option<String>, source: Source, now: i64) -> Event {
+fn payment(
+    provider: Provider,
+    transaction_id: &str,
+    amount: crate::AmountFen,
+    paid_at: Option<String>,
+    source: Source,
+    now: i64,
+) -> Event {
     Event::Paid(Payment {
         provider,
         transaction_id: transaction_id.to_owned(),
@@ -33,7 +40,14 @@ fn payment(provider: Provider, transaction_id: &str, amount: crate::AmountFen, p
 pub fn wechat_notify_events(n: &PaymentNotify, now: i64) -> Vec<Event> {
     match n.result {
         NotifyResult::Paid => {
-            vec![payment(Provider::Wechat, &n.transaction_id, n.total_fee, n.time_end.clone(), Source::WechatNotify, now)]
+            vec![payment(
+                Provider::Wechat,
+                &n.transaction_id,
+                n.total_fee,
+                n.time_end.clone(),
+                Source::WechatNotify,
+                now,
+            )]
         }
         NotifyResult::Failed(_) => Vec::new(),
     }
@@ -91,7 +105,9 @@ pub fn wechat_refund_events(records: Vec<crate::wechat::reply::RefundRecord>, or
     use crate::wechat::RefundStatus;
     records
         .into_iter()
-        .filter(|r| order.refunds.iter().any(|o| o.provider == Provider::Wechat && o.provider_refund_no == r.out_refund_no))
+        .filter(|r| {
+            order.refunds.iter().any(|o| o.provider == Provider::Wechat && o.provider_refund_no == r.out_refund_no)
+        })
         .filter_map(|r| {
             let outcome = match r.status {
                 RefundStatus::Success => RefundOutcome::Succeeded,
@@ -111,7 +127,8 @@ pub fn wechat_refund_events(records: Vec<crate::wechat::reply::RefundRecord>, or
 /// Events proven by a verified and confirmed `batch_refund_notify`: only a batch this
 /// order requested counts, and only its detail for the refunded trade and amount.
 pub fn alipay_refund_events(n: &crate::alipay::notify::RefundNotify, order: &Order) -> Vec<Event> {
-    let Some(refund) = order.refunds.iter().find(|r| r.provider == Provider::Alipay && r.provider_refund_no == n.batch_no)
+    let Some(refund) =
+        order.refunds.iter().find(|r| r.provider == Provider::Alipay && r.provider_refund_no == n.batch_no)
     else {
         return Vec::new();
     };

@@ -23,7 +23,11 @@ fn query(state: &str, paid: bool) -> OrderQueryReply {
 }
 
 fn ali(trade_no: &str, status: &str) -> TradeQueryReply {
-    TradeQueryReply { trade_no: trade_no.into(), trade_status: TradeStatus::parse(status), total_fee: AmountFen::new(100).unwrap() }
+    TradeQueryReply {
+        trade_no: trade_no.into(),
+        trade_status: TradeStatus::parse(status),
+        total_fee: AmountFen::new(100).unwrap(),
+    }
 }
 
 fn with_refund(mut o: Order, provider: Provider, tx: &str, provider_refund_no: &str) -> Order {
@@ -79,7 +83,10 @@ fn alipay_closed_means_refund_only_after_its_own_payment() {
     assert_eq!(alipay_query_events(&ali("2024", "WAIT_BUYER_PAY"), &o, 5), vec![]);
     let paid = alipay_query_events(&ali("2024", "TRADE_SUCCESS"), &o, 5);
     o.apply(paid[0].clone(), 5).unwrap();
-    assert_eq!(o.apply(alipay_query_events(&ali("2024", "TRADE_FINISHED"), &o, 6)[0].clone(), 6), Ok(Outcome::Unchanged));
+    assert_eq!(
+        o.apply(alipay_query_events(&ali("2024", "TRADE_FINISHED"), &o, 6)[0].clone(), 6),
+        Ok(Outcome::Unchanged)
+    );
     let other = alipay_query_events(&ali("9999", "TRADE_CLOSED"), &o, 7);
     assert!(matches!(other[..], [Event::Closed(_)]), "another trade closed: no refund");
     assert_eq!(o.apply(other[0].clone(), 7), Ok(Outcome::Unchanged));
@@ -119,7 +126,10 @@ fn wechat_refund_states_map_to_events_for_our_attempts_only() {
     let record = |no: &str, status| RefundRecord { out_refund_no: no.into(), refund_id: "5000".into(), status };
     let events = |status| wechat_refund_events(vec![record("Rabc1", status)], &o);
     assert!(matches!(events(WxRefund::Success)[..], [Event::RefundSettled { outcome: RefundOutcome::Succeeded, .. }]));
-    assert!(matches!(events(WxRefund::RefundClose)[..], [Event::RefundSettled { outcome: RefundOutcome::Failed(_), .. }]));
+    assert!(matches!(
+        events(WxRefund::RefundClose)[..],
+        [Event::RefundSettled { outcome: RefundOutcome::Failed(_), .. }]
+    ));
     assert!(matches!(events(WxRefund::Change)[..], [Event::RefundSettled { outcome: RefundOutcome::Failed(_), .. }]));
     assert!(events(WxRefund::Processing).is_empty());
     assert!(wechat_refund_events(vec![record("Rother", WxRefund::Success)], &o).is_empty());

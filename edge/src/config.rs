@@ -91,6 +91,22 @@ impl Config {
         self.get("WECHAT_SPBILL_CREATE_IP").unwrap_or_else(|| "127.0.0.1".to_owned())
     }
 
+    /// Origins a `return_url` may point at (`RETURN_URL_ORIGINS`, default `ALLOWED_ORIGINS`;
+    /// comma-separated, `*` for any).
+    pub fn return_url_origins(&self) -> String {
+        self.get("RETURN_URL_ORIGINS").or_else(|| self.get("ALLOWED_ORIGINS")).unwrap_or_default()
+    }
+
+    /// True when Alipay's `it_b_pay` is enabled for the contract (`ALIPAY_IT_B_PAY=on`).
+    pub fn alipay_it_b_pay(&self) -> bool {
+        self.get("ALIPAY_IT_B_PAY").as_deref() == Some("on")
+    }
+
+    /// True only in the test harness (`TEST_HOOKS=on`): the object's `/test/age` hook.
+    pub fn test_hooks(&self) -> bool {
+        self.get("TEST_HOOKS").as_deref() == Some("on")
+    }
+
     /// True when the demo shop endpoints are on (`DEMO_SHOP=on`).
     pub fn demo_shop(&self) -> bool {
         self.get("DEMO_SHOP").as_deref() == Some("on")

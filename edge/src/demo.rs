@@ -2,13 +2,13 @@
 //! merchant's server so the demo page never holds the merchant token. It sells one
 //! item at a fixed price; the page cannot choose the amount.
 
-use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, ResultCode};
+use paycore::api::{ApiError, Command, CreateOrderRequest, ResultCode};
 use paycore::{AmountFen, OrderNo};
 use serde::Serialize;
-use worker::kv::KvStore;
+use worker::Response;
 
 use crate::config::Config;
-use crate::merchant;
+use crate::forward;
 
 /// What `GET /demo/config` tells the page.
 #[derive(Serialize)]
@@ -27,22 +27,20 @@ fn ensure_on(config: &Config) -> Result<(), ApiError> {
     if config.demo_shop() { Ok(()) } else { Err(ApiError::new(ResultCode::NotFound, "the demo shop is off")) }
 }
 
-/// `POST /demo/order`: a new order for the demo item (¥0.01, 10 minutes to pay).
-pub async fn create_order(
-    config: &Config,
-    kv: &KvStore,
-    now: i64,
-    random: &str,
-) -> Result<OrderReply<OrderView>, ApiError> {
+/// `POST /demo/order`: a new order for the demo item (¥0.01, 10 minutes to pay), created
+/// in its object like any merchant's `CreateOrder`.
+pub async fn create_order(config: &Config, now: i64, random: &str) -> Result<Response, ApiError> {
     ensure_on(config)?;
     let order_no = OrderNo::parse(&format!("demo{now}{}", &random[..8]))
         .map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))?;
-    let req = CreateOrderRequest {
-        order_no,
+    let command = Command::CreateOrder(CreateOrderRequest {
+        order_no: order_no.clone(),
         total_fee: AmountFen::MIN,
         subject: "Paybridge 纪念贴纸 · Sticker".into(),
         body: "Demo order (sandbox)".into(),
         expire_seconds: Some(600),
-    };
-    merchant::create_order(kv, req, now).await
+        return_url: None,
+    });
+    let body = serde_json::to_vec(&command).map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))?;
+    forward::command(config, &order_no, &body).await
 }

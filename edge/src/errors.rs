@@ -51,20 +51,29 @@ pub fn alipay(e: &ServiceError) -> ApiError {
     }
 }
 
-/// -18: KV failed.
+/// -18: the order's storage (or the listing projection) failed.
 pub fn storage(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(ResultCode::StorageUnavailable, format!("order storage failed: {e}"))
 }
 
-/// -14 (or -17 for an amount that disagrees with the order).
+/// The code of a refused event: -14 for a state that does not allow it, -17 for an
+/// amount that disagrees with the order, -23 and -25 for refunds.
 pub fn refusal(r: &Refusal) -> ApiError {
-    match r {
-        Refusal::NotPaid => ApiError::new(ResultCode::InvalidOrderState, "the order is not paid"),
-        Refusal::AmountMismatch { .. } => ApiError::new(ResultCode::ProviderBadReply, r.to_string()),
-    }
+    let code = match r {
+        Refusal::NotPaid => ResultCode::InvalidOrderState,
+        Refusal::AmountMismatch { .. } => ResultCode::ProviderBadReply,
+        Refusal::RefundTooLarge { .. } => ResultCode::RefundTooLarge,
+        Refusal::UnknownPayment(_) => ResultCode::PaymentNotFound,
+    };
+    ApiError::new(code, r.to_string())
 }
 
 /// -10.
 pub fn order_not_found() -> ApiError {
     ApiError::new(ResultCode::OrderNotFound, "no order with this order_no")
+}
+
+/// -20: a state the code should never reach.
+pub fn internal(msg: &str) -> ApiError {
+    ApiError::new(ResultCode::Internal, msg)
 }

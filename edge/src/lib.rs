@@ -1,25 +1,36 @@
-//! `payworker`: the Cloudflare Worker. It routes, reads bodies within limits, calls
-//! `paycore` and KV, and replies; every protocol rule lives in `paycore`.
+//! `payworker`: the Cloudflare Worker. Routes parse, authenticate and forward; each order
+//! lives in its own Durable Object ([`object::OrderObject`]), the only code that changes
+//! it. Every protocol rule and order decision lives in `paycore`.
 //!
 //! | route | what |
 //! |---|---|
-//! | `POST /api` | the command API (`Pay`, `WechatPay`, `WechatPayState`; merchant: `CreateOrder`, `CloseOrder`, `Refund`, `QueryOrder`) |
+//! | `POST /api` | the command API (`Pay`, `WechatPay`, `WechatPayState`; merchant: `CreateOrder`, `CloseOrder`, `Refund`, `QueryOrder`, `ListOrders`) |
 //! | `OPTIONS /api` | CORS preflight for `ALLOWED_ORIGINS` |
 //! | `POST /notify/wechat` | WeChat Pay v2 payment notify |
-//! | `POST /notify/alipay` | Alipay trade and refund notifies |
+//! | `POST /notify/alipay` | Alipay trade notifies |
+//! | `POST /notify/alipay/refund/<order_no>` | Alipay `batch_refund_notify` of that order's refunds |
 //! | `GET /return/alipay` | Alipay's buyer return, verified, then on to the merchant's page |
 //! | `GET /demo/config`, `POST /demo/order` | the demo shop's backend (`DEMO_SHOP=on` only) |
+//! | `POST /test/age` | moves an order's clock back (`TEST_HOOKS=on` only, the test harness) |
 
+mod checks;
 mod commands;
 mod config;
 mod demo;
 mod errors;
+mod forward;
 mod merchant;
 mod notify;
-mod provider;
+// The `#[durable_object]` macro generates undocumented glue.
+#[allow(missing_docs)]
+mod object;
+mod order_store;
+mod outbound;
+mod projection;
+mod providers;
 mod reply;
-mod store;
-mod sync;
+
+pub use object::OrderObject;
 
 use futures_util::StreamExt;
 use paycore::api::{ApiError, Command, MAX_BODY_BYTES, ResultCode, parse_command};
@@ -52,10 +63,6 @@ async fn read_body(req: &mut Request, cap: usize) -> Result<Option<Vec<u8>>> {
     Ok(Some(body))
 }
 
-fn now() -> i64 {
-    (worker::Date::now().as_millis() / 1000) as i64
-}
-
 async fn api(mut req: Request, config: &Config) -> std::result::Result<Response, ApiError> {
     let body = read_body(&mut req, MAX_BODY_BYTES)
         .await
@@ -66,18 +73,26 @@ async fn api(mut req: Request, config: &Config) -> std::result::Result<Response,
         let auth = req.headers().get("authorization").ok().flatten();
         merchant::authorize(config, auth.as_deref())?;
     }
-    let kv = store::kv(config)?;
-    let now = now();
-    let resp = match command {
-        Command::Pay(r) => reply::ok(&commands::pay(config, &kv, r, now).await?),
-        Command::WechatPay(r) => reply::ok(&commands::wechat_pay(config, &kv, r, now).await?),
-        Command::WechatPayState(r) => reply::ok(&commands::state(config, &kv, &r.order_no, now).await?),
-        Command::CreateOrder(r) => reply::ok(&merchant::create_order(&kv, r, now).await?),
-        Command::CloseOrder(r) => reply::ok(&merchant::close_order(config, &kv, &r.order_no, now).await?),
-        Command::Refund(r) => reply::ok(&merchant::refund(config, &kv, &r.order_no, now).await?),
-        Command::QueryOrder(r) => reply::ok(&merchant::query_order(&kv, &r.order_no).await?),
-    };
-    resp.map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))
+    match (&command, command.order_no()) {
+        (Command::ListOrders(r), _) => reply::ok(&projection::list(config, r).await?)
+            .map_err(|e| ApiError::new(ResultCode::Internal, e.to_string())),
+        (_, Some(order_no)) => forward::command(config, order_no, &body).await,
+        (_, None) => Err(errors::internal("a command without an order")),
+    }
+}
+
+/// `POST /test/age {"order_no", "seconds"}`: the harness ages one order (`TEST_HOOKS=on`).
+async fn test_age(mut req: Request, config: &Config) -> std::result::Result<Response, ApiError> {
+    if !config.test_hooks() {
+        return Err(ApiError::new(ResultCode::NotFound, "no such path"));
+    }
+    let body = req.bytes().await.map_err(|e| ApiError::new(ResultCode::MalformedJson, e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::new(ResultCode::MalformedJson, e.to_string()))?;
+    let order_no = paycore::OrderNo::parse(value["order_no"].as_str().unwrap_or_default())
+        .map_err(|e| ApiError::new(ResultCode::InvalidField, e.to_string()))?;
+    let (status, text) = forward::to_order(config, &order_no, "/test/age", &body).await?;
+    reply::json_text(status, text).map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))
 }
 
 async fn route(mut req: Request, config: &Config) -> Result<Response> {
@@ -94,44 +109,43 @@ async fn route(mut req: Request, config: &Config) -> Result<Response> {
             reply::with_cors(resp, origin.as_deref(), config)
         }
         (_, "/api") => reply::error(&ApiError::new(ResultCode::MethodNotAllowed, "use POST /api")),
-        (Method::Post, "/notify/wechat") => {
-            let kv = store::kv(config).map_err(|e| worker::Error::RustError(e.msg))?;
-            match read_body(&mut req, paycore::xml::MAX_BYTES).await? {
-                Some(body) => notify::wechat(config, &kv, &body, now()).await,
-                None => reply::xml(413, paycore::wechat::notify::reply_fail("body too large")),
-            }
-        }
-        (Method::Post, "/notify/alipay") => {
-            let kv = store::kv(config).map_err(|e| worker::Error::RustError(e.msg))?;
+        (Method::Post, "/notify/wechat") => match read_body(&mut req, paycore::xml::MAX_BYTES).await? {
+            Some(body) => notify::wechat(config, &body).await,
+            None => reply::xml(413, paycore::wechat::notify::reply_fail("body too large")),
+        },
+        (Method::Post, "/notify/alipay") => match read_body(&mut req, RawForm::MAX_BYTES).await? {
+            Some(body) => notify::alipay(config, &body, None).await,
+            None => reply::text(413, paycore::alipay::notify::REPLY_FAIL),
+        },
+        (Method::Post, p) if p.starts_with("/notify/alipay/refund/") => {
+            let Some(order_no) = paycore::http::parse_order_segment(&p["/notify/alipay/refund/".len()..]) else {
+                return reply::text(404, paycore::alipay::notify::REPLY_FAIL);
+            };
             match read_body(&mut req, RawForm::MAX_BYTES).await? {
-                Some(body) => notify::alipay(config, &kv, &body, now()).await,
+                Some(body) => notify::alipay(config, &body, Some(order_no)).await,
                 None => reply::text(413, paycore::alipay::notify::REPLY_FAIL),
             }
         }
         (Method::Get, "/return/alipay") => {
-            let kv = store::kv(config).map_err(|e| worker::Error::RustError(e.msg))?;
             // The raw query string, decoded once by the form parser (worker's Url parsing
             // would pull the url crate and its IDNA tables into the bundle).
             let url = req.inner().url();
             let query = url.split_once('?').map_or("", |(_, q)| q);
             let query = query.split_once('#').map_or(query, |(q, _)| q);
-            notify::alipay_return(config, &kv, query, now()).await
+            notify::alipay_return(config, query).await
         }
         (Method::Get, "/demo/config") => match demo::config(config) {
             Ok(c) => reply::ok(&c),
             Err(e) => reply::error(&e),
         },
-        (Method::Post, "/demo/order") => {
-            let result = async {
-                let kv = store::kv(config)?;
-                demo::create_order(config, &kv, now(), &provider::nonce()).await
-            }
-            .await;
-            match result {
-                Ok(order) => reply::ok(&order),
-                Err(e) => reply::error(&e),
-            }
-        }
+        (Method::Post, "/demo/order") => match demo::create_order(config, object::now(), &outbound::nonce()).await {
+            Ok(resp) => Ok(resp),
+            Err(e) => reply::error(&e),
+        },
+        (Method::Post, "/test/age") => match test_age(req, config).await {
+            Ok(resp) => Ok(resp),
+            Err(e) => reply::error(&e),
+        },
         _ => reply::error(&ApiError::new(ResultCode::NotFound, "no such path")),
     }
 }

@@ -1,17 +1,21 @@
-//! Merchant-only commands (`Authorization: Bearer <MERCHANT_TOKEN>`): `CreateOrder`,
-//! `CloseOrder`, `Refund` and `QueryOrder`.
+//! Merchant-only commands (`Authorization: Bearer <MERCHANT_TOKEN>`, checked by the route):
+//! `CreateOrder`, `CloseOrder`, `Refund` and `QueryOrder` inside the order's object.
 
-use paycore::OrderNo;
-use paycore::alipay::service as alipay_service;
-use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, ResultCode};
-use paycore::order::{CloseReason, Event, Order, PayState, Provider, Refund, RefundStatus, Source};
+use std::time::Duration;
+
+use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, RefundReply, RefundRequest, ResultCode};
+use paycore::order::{CloseReason, Event, Order, PayState, Provider, Source};
+use paycore::policy::{self, CloseStep, RefundPlan};
 use paycore::sign::secret_eq;
-use paycore::wechat::{self, reply as wechat_reply};
-use worker::kv::KvStore;
+use worker::Delay;
 
 use crate::config::Config;
-use crate::provider::{nonce, send};
-use crate::{errors, store, sync};
+use crate::object::OrderObject;
+use crate::providers::Wallet;
+use crate::{checks, errors};
+
+/// How long a `Refund` waits for another refund of the same order to be sent.
+const REFUND_WAIT_MS: u64 = 15_000;
 
 /// Checks `Authorization: Bearer <token>` in constant time (`-5` otherwise).
 pub fn authorize(config: &Config, authorization: Option<&str>) -> Result<(), ApiError> {
@@ -26,120 +30,105 @@ pub fn authorize(config: &Config, authorization: Option<&str>) -> Result<(), Api
 
 /// `CreateOrder`: the only way an amount enters the system. Repeating it with the same
 /// content returns the stored order; with different content it fails with `-11`.
-pub async fn create_order(kv: &KvStore, req: CreateOrderRequest, now: i64) -> Result<OrderReply<OrderView>, ApiError> {
-    let expires_at = now + i64::from(req.expire_seconds());
-    let order = Order::new(req.order_no.clone(), req.total_fee, req.subject.clone(), req.body.clone(), now, expires_at);
-    let (stored, _new) = store::create(kv, order).await?;
-    let same = stored.total_fee == req.total_fee
-        && stored.subject == req.subject
-        && stored.body == req.body
-        && stored.expires_at - stored.created_at == i64::from(req.expire_seconds());
-    if !same {
-        return Err(ApiError::new(
-            ResultCode::OrderConflict,
-            "an order with this order_no exists with different content",
-        ));
+pub fn create_order(
+    obj: &OrderObject,
+    config: &Config,
+    req: CreateOrderRequest,
+    now: i64,
+) -> Result<OrderReply<OrderView>, ApiError> {
+    if let Some(url) = &req.return_url {
+        policy::ensure_return_origin(url, &config.return_url_origins())?;
     }
+    let expires_at = now + i64::from(req.expire_seconds());
+    let mut order =
+        Order::new(req.order_no.clone(), req.total_fee, req.subject.clone(), req.body.clone(), now, expires_at);
+    order.return_url = req.return_url.clone();
+    let (stored, _new) = obj.store()?.create(order)?;
+    policy::ensure_same_order(&stored, &req)?;
     Ok(OrderReply::ok(OrderView::from(&stored)))
 }
 
 /// `CloseOrder`: closes an unpaid order at the providers; a paid order is not closed (`-14`).
-pub async fn close_order(
-    config: &Config,
-    kv: &KvStore,
-    order_no: &OrderNo,
-    now: i64,
-) -> Result<OrderReply<OrderView>, ApiError> {
-    let order = store::load_existing(kv, order_no).await?;
-    match order.state {
-        PayState::Cancelled => return Ok(OrderReply::ok(OrderView::from(&order))),
-        PayState::Paid | PayState::Refunded => {
-            return Err(ApiError::new(
-                ResultCode::InvalidOrderState,
-                format!("a {} order cannot be closed", order.state.name()),
-            ));
-        }
-        PayState::Waiting => {}
+pub async fn close_order(obj: &OrderObject, config: &Config, now: i64) -> Result<OrderReply<OrderView>, ApiError> {
+    let store = obj.store()?;
+    let order = store.load_existing()?;
+    if policy::close_step(&order)? == CloseStep::AlreadyClosed {
+        return Ok(OrderReply::ok(OrderView::from(&order)));
     }
-    let events = sync::close_at_providers(config, &order, CloseReason::Merchant, Source::MerchantClose, now).await?;
-    let order = store::apply(kv, order_no, events, now, true).await?;
-    if order.state != PayState::Cancelled {
+    let events = checks::close_all(config, &order, CloseReason::Merchant, Source::MerchantClose, now).await?;
+    let applied = store.apply(events, now)?;
+    obj.log_applied(&applied);
+    if applied.order.state != PayState::Cancelled {
         return Err(ApiError::new(
             ResultCode::InvalidOrderState,
-            format!("the order is {} and was not closed", order.state.name()),
+            format!("the order is {} and was not closed", applied.order.state.name()),
         ));
     }
-    Ok(OrderReply::ok(OrderView::from(&order)))
+    Ok(OrderReply::ok(OrderView::from(&applied.order)))
 }
 
-/// `Refund`: a full refund through the provider that was paid.
-pub async fn refund(
-    config: &Config,
-    kv: &KvStore,
-    order_no: &OrderNo,
-    now: i64,
-) -> Result<OrderReply<OrderView>, ApiError> {
-    let order = store::load_existing(kv, order_no).await?;
-    let payment = match (order.state, &order.payment) {
-        (PayState::Refunded, _) => return Ok(OrderReply::ok(OrderView::from(&order))),
-        (PayState::Paid, Some(payment)) => payment.clone(),
-        _ => {
+/// Clears the object's `refunding` flag however the refund ends.
+struct RefundGuard<'a>(&'a OrderObject);
+
+impl Drop for RefundGuard<'_> {
+    fn drop(&mut self) {
+        self.0.refunding.set(false);
+    }
+}
+
+/// `Refund`: part or all of a payment (the order's, or an extra one by `transaction_id`),
+/// idempotent by `refund_no`. One refund per order is sent at a time; a second waits and
+/// then plans against the first one's result.
+pub async fn refund(obj: &OrderObject, config: &Config, req: RefundRequest, now: i64) -> Result<RefundReply, ApiError> {
+    let mut waited = 0;
+    while obj.refunding.get() {
+        if waited >= REFUND_WAIT_MS {
             return Err(ApiError::new(
-                ResultCode::InvalidOrderState,
-                format!("a {} order cannot be refunded", order.state.name()),
+                ResultCode::ProviderUnavailable,
+                "another refund of this order is still being sent",
             ));
         }
+        Delay::from(Duration::from_millis(20)).await;
+        waited += 20;
+    }
+    let store = obj.store()?;
+    let order = store.load_existing()?;
+    let refund = match policy::plan_refund(&order, &req, now)? {
+        RefundPlan::Existing(refund_no) => return refund_reply(&order, &refund_no),
+        RefundPlan::Send(refund) => refund,
     };
-    // (refund number, provider refund id, amount accepted) from the provider that was paid.
-    let (refund_no, refund_id, amount) = match payment.provider {
-        Provider::Wechat => {
-            let wx = config.wechat()?;
-            let req = wechat::request::refund(&wx, order_no, payment.amount, &nonce());
-            let body = send(config, &req).await.map_err(|t| errors::transport("WeChat Pay", &t))?;
-            let reply = wechat_reply::refund(&wx, order_no, &body).map_err(|e| errors::wechat(&e))?;
-            (wechat::request::out_refund_no(order_no), Some(reply.refund_id), reply.refund_fee)
-        }
-        Provider::Alipay => {
-            let ali = config.alipay()?;
-            let batch_no = alipay_service::refund_batch_no(order_no, now);
-            store::remember_batch(kv, &batch_no, order_no).await?;
-            let notify_url = config.public_url("/notify/alipay")?;
-            let refund = alipay_service::Refund {
-                batch_no: &batch_no,
-                trade_no: &payment.transaction_id,
-                amount: payment.amount,
-                notify_url: &notify_url,
-                now,
-            };
-            let body = send(config, &alipay_service::refund_request(&ali, &refund))
-                .await
-                .map_err(|t| errors::transport("Alipay", &t))?;
-            alipay_service::refund(&body).map_err(|e| errors::alipay(&e))?;
-            (batch_no, None, payment.amount)
-        }
-    };
-    let events = vec![Event::RefundRequested(Refund {
-        provider: payment.provider,
-        refund_no,
-        refund_id,
-        amount,
-        status: RefundStatus::Requested,
-        requested_at: now,
-        settled_at: None,
-    })];
-    let mut order = store::apply(kv, order_no, events, now, false).await?;
-    // WeChat settles refunds asynchronously: ask right away; if that fails, state polls
-    // ask again. Alipay reports through its batch_refund_notify.
-    if payment.provider == Provider::Wechat {
-        match sync::wechat_refund_check(config, &order).await {
-            Ok(events) => order = store::apply(kv, order_no, events, now, true).await?,
-            Err(e) => sync::log_check_failure(&order, &e),
+    obj.refunding.set(true);
+    let _guard = RefundGuard(obj);
+    let wallet = Wallet::of(config, refund.provider)?;
+    let refund_id = wallet.refund(config, &order, &refund, now).await?;
+    let refund_no = refund.refund_no.clone();
+    let applied = store.apply(vec![Event::RefundRequested(paycore::order::Refund { refund_id, ..refund })], now)?;
+    let mut order = applied.order;
+    // WeChat settles refunds asynchronously: ask at once; the alarm asks again until settled.
+    if wallet.provider() == Provider::Wechat {
+        match wallet.refund_check(config, &order, now).await {
+            Ok(events) => {
+                let applied = store.apply(events, now)?;
+                obj.log_applied(&applied);
+                order = applied.order;
+            }
+            Err(e) => checks::log_check_failure(&order, &e),
         }
     }
-    Ok(OrderReply::ok(OrderView::from(&order)))
+    refund_reply(&order, &refund_no)
 }
 
-/// `QueryOrder`: the full stored record with its evidence.
-pub async fn query_order(kv: &KvStore, order_no: &OrderNo) -> Result<OrderReply<Order>, ApiError> {
-    Ok(OrderReply::ok(store::load_existing(kv, order_no).await?))
+fn refund_reply(order: &Order, refund_no: &str) -> Result<RefundReply, ApiError> {
+    let refund = order
+        .refunds
+        .iter()
+        .find(|r| r.refund_no == refund_no)
+        .cloned()
+        .ok_or_else(|| errors::internal("refund not stored"))?;
+    Ok(RefundReply { result: 0, msg: String::new(), order: OrderView::from(order), refund })
+}
+
+/// `QueryOrder`: the full stored record with its evidence, payments and refunds.
+pub fn query_order(obj: &OrderObject) -> Result<OrderReply<Order>, ApiError> {
+    Ok(OrderReply::ok(obj.store()?.load_existing()?))
 }

@@ -1,62 +1,68 @@
-//! Provider notifies and the Alipay return: verify, check against the stored order, apply
-//! once, and answer the provider exactly as it expects.
+//! Provider notifies and the Alipay return. The route verifies first (signature; for
+//! Alipay also `notify_verify` at the gateway), so forgeries never reach an order's
+//! object; the object then checks the message against its order and applies it once.
+//! The provider is answered SUCCESS only after the object stored the effect.
 
-use paycore::OrderNo;
 use paycore::alipay::notify::{self as alipay_notify, Notify, NotifyVerdict, REPLY_FAIL, REPLY_SUCCESS};
-use paycore::api::ApiError;
+use paycore::api::{ApiError, ErrorReply, ResultCode};
 use paycore::form::RawForm;
-use paycore::order::Order;
-use paycore::reconcile;
 use paycore::wechat::notify as wechat_notify;
-use worker::kv::KvStore;
+use paycore::{OrderNo, policy, reconcile};
 use worker::{Response, Result, console_log};
 
 use crate::config::Config;
-use crate::provider::send;
-use crate::{reply, store};
+use crate::object::OrderObject;
+use crate::outbound::send;
+use crate::providers::Wallet;
+use crate::{errors, forward, reply};
 
 fn log_reject(provider: &str, reason: &str) {
     console_log!("{}", serde_json::json!({"event": "notify_rejected", "provider": provider, "reason": reason}));
 }
 
-/// Loads the order a notify names, and checks its amount.
-async fn order_for(kv: &KvStore, order_no: &OrderNo, amount: paycore::AmountFen) -> std::result::Result<Order, String> {
-    let order = match store::load(kv, order_no).await {
-        Ok(Some(order)) => order,
-        Ok(None) => return Err("unknown order".into()),
-        Err(e) => return Err(e.msg),
-    };
-    order.check_amount(amount).map_err(|refusal| refusal.to_string())?;
-    Ok(order)
+fn rejected(reason: impl Into<String>) -> ApiError {
+    ApiError::new(ResultCode::ProviderBadReply, reason)
+}
+
+/// Forwards a verified notify to its order's object; `Err(reason)` unless it stored it.
+async fn deliver(
+    config: &Config,
+    order_no: &OrderNo,
+    path: &str,
+    body: &[u8],
+) -> std::result::Result<(), (u16, String)> {
+    let (status, text) = forward::to_order(config, order_no, path, body).await.map_err(|e| (500, e.msg))?;
+    match serde_json::from_str::<ErrorReply>(&text) {
+        Ok(r) if r.result == 0 => Ok(()),
+        // Storage or internal faults are ours (500); any other refusal is the message's (400).
+        Ok(r) => Err((if matches!(status, 500 | 503) { 500 } else { 400 }, r.msg)),
+        Err(_) => Err((500, "the order did not answer".into())),
+    }
 }
 
 /// `POST /notify/wechat`.
-pub async fn wechat(config: &Config, kv: &KvStore, body: &[u8], now: i64) -> Result<Response> {
-    let wx = match config.wechat() {
-        Ok(wx) => wx,
-        Err(e) => return reply::xml(500, wechat_notify::reply_fail(&e.msg)),
-    };
+pub async fn wechat(config: &Config, body: &[u8]) -> Result<Response> {
     let fail = |status: u16, reason: &str| {
         log_reject("wechat", reason);
         reply::xml(status, wechat_notify::reply_fail(reason))
+    };
+    let wx = match config.wechat() {
+        Ok(wx) => wx,
+        Err(e) => return fail(500, &e.msg),
     };
     let (notify, _fields) = match wechat_notify::verify(&wx, body) {
         Ok(v) => v,
         Err(e) => return fail(400, &e.to_string()),
     };
-    let order = match order_for(kv, &notify.order_no, notify.total_fee).await {
-        Ok(order) => order,
-        Err(reason) => return fail(400, &reason),
-    };
-    let events = reconcile::wechat_notify_events(&notify, now);
-    match store::apply_to(kv, &order.order_no, Some(&order), events, now, false).await {
-        Ok(_) => reply::xml(200, wechat_notify::reply_success()),
-        Err(e) => fail(500, &e.msg),
+    match deliver(config, &notify.order_no, "/notify/wechat", body).await {
+        Ok(()) => reply::xml(200, wechat_notify::reply_success()),
+        Err((status, reason)) => fail(status, &reason),
     }
 }
 
-/// `POST /notify/alipay`: signature, then `notify_verify`, then the business checks.
-pub async fn alipay(config: &Config, kv: &KvStore, body: &[u8], now: i64) -> Result<Response> {
+/// `POST /notify/alipay` (trade notifies) and `/notify/alipay/refund/<order_no>` (the
+/// `batch_refund_notify` of that order's refunds).
+pub async fn alipay(config: &Config, body: &[u8], refund_of: Option<OrderNo>) -> Result<Response> {
     let fail = |reason: &str| {
         log_reject("alipay", reason);
         reply::text(400, REPLY_FAIL)
@@ -65,33 +71,14 @@ pub async fn alipay(config: &Config, kv: &KvStore, body: &[u8], now: i64) -> Res
         Ok(n) => n,
         Err(reason) => return fail(&reason),
     };
-    let result: std::result::Result<(), String> = match notify {
-        Notify::Trade(n) => match order_for(kv, &n.order_no, n.total_fee).await {
-            Ok(order) => {
-                let events = reconcile::alipay_notify_events(&n, &order, now);
-                store::apply_to(kv, &order.order_no, Some(&order), events, now, false)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e: ApiError| e.msg)
-            }
-            Err(reason) => Err(reason),
-        },
-        Notify::Refund(r) => match store::order_of_batch(kv, &r.batch_no).await {
-            Ok(Some(order_no)) => match store::load(kv, &order_no).await {
-                Ok(Some(order)) => {
-                    let events = reconcile::alipay_refund_events(&r, &order);
-                    store::apply(kv, &order_no, events, now, false).await.map(|_| ()).map_err(|e| e.msg)
-                }
-                Ok(None) => Err("unknown order".into()),
-                Err(e) => Err(e.msg),
-            },
-            Ok(None) => Err("unknown refund batch".into()),
-            Err(e) => Err(e.msg),
-        },
+    let delivered = match (notify, refund_of) {
+        (Notify::Trade(n), None) => deliver(config, &n.order_no, "/notify/alipay", body).await,
+        (Notify::Refund(_), Some(order_no)) => deliver(config, &order_no, "/notify/alipay/refund", body).await,
+        _ => Err((400, "notify type does not match its URL".into())),
     };
-    match result {
+    match delivered {
         Ok(()) => reply::text(200, REPLY_SUCCESS),
-        Err(reason) => fail(&reason),
+        Err((_, reason)) => fail(&reason),
     }
 }
 
@@ -115,11 +102,9 @@ async fn verified_alipay(config: &Config, body: &[u8]) -> std::result::Result<No
     }
 }
 
-/// `GET /return/alipay`: the buyer's browser back from the cashier. Verified like a
-/// notify; the order is refreshed by a provider query (state changes stay with notifies
-/// and queries), then the buyer goes to the merchant's `return_url` with `order_no` and
-/// `pay_state` appended.
-pub async fn alipay_return(config: &Config, kv: &KvStore, query: &str, now: i64) -> Result<Response> {
+/// `GET /return/alipay`: the buyer's browser back from the cashier, verified like a
+/// notify; the order's object refreshes it by a query and names the merchant's page.
+pub async fn alipay_return(config: &Config, query: &str) -> Result<Response> {
     let Ok(Notify::Trade(n)) = verified_alipay(config, query.as_bytes()).await else {
         log_reject("alipay_return", "verification failed");
         return reply::html(
@@ -128,29 +113,104 @@ pub async fn alipay_return(config: &Config, kv: &KvStore, query: &str, now: i64)
             "This link could not be verified with Alipay. Your order page shows the real payment state.",
         );
     };
-    let order = match store::load(kv, &n.order_no).await {
-        Ok(Some(order)) => order,
-        _ => return reply::html(404, "Order not found", "This order is unknown."),
+    let answer = forward::to_order_get(config, &n.order_no, &format!("/return/alipay?{query}")).await;
+    let location = answer.ok().and_then(|(_, text)| {
+        serde_json::from_str::<serde_json::Value>(&text).ok()?.get("location")?.as_str().map(str::to_owned)
+    });
+    match location {
+        Some(location) => reply::redirect(&location),
+        None => reply::html(404, "Order not found", "This order is unknown or has no return page."),
+    }
+}
+
+// ---- inside the order's object ----
+
+/// Applies a verified WeChat payment notify to this order.
+pub fn apply_wechat(obj: &OrderObject, config: &Config, body: &[u8], now: i64) -> std::result::Result<(), ApiError> {
+    let wx = config.wechat()?;
+    let (notify, _) = wechat_notify::verify(&wx, body).map_err(|e| rejected(e.to_string()))?;
+    let store = obj.store()?;
+    let order = store.load()?.ok_or_else(|| rejected("unknown order"))?;
+    if order.order_no != notify.order_no {
+        return Err(rejected("notify for another order"));
+    }
+    order.check_amount(notify.total_fee).map_err(|r| rejected(r.to_string()))?;
+    let applied = store.apply(reconcile::wechat_notify_events(&notify, now), now)?;
+    obj.log_applied(&applied);
+    Ok(())
+}
+
+fn alipay_form(config: &Config, body: &[u8]) -> std::result::Result<Notify, ApiError> {
+    let ali = config.alipay()?;
+    let form = RawForm::parse(body).map_err(|e| rejected(e.to_string()))?;
+    alipay_notify::verify(&ali, &form).map_err(|e| rejected(e.to_string()))
+}
+
+/// Applies a verified Alipay trade notify to this order.
+pub fn apply_alipay_trade(
+    obj: &OrderObject,
+    config: &Config,
+    body: &[u8],
+    now: i64,
+) -> std::result::Result<(), ApiError> {
+    let Notify::Trade(n) = alipay_form(config, body)? else { return Err(rejected("not a trade notify")) };
+    let store = obj.store()?;
+    let order = store.load()?.ok_or_else(|| rejected("unknown order"))?;
+    if order.order_no != n.order_no {
+        return Err(rejected("notify for another order"));
+    }
+    order.check_amount(n.total_fee).map_err(|r| rejected(r.to_string()))?;
+    let applied = store.apply(reconcile::alipay_notify_events(&n, &order, now), now)?;
+    obj.log_applied(&applied);
+    Ok(())
+}
+
+/// Applies a verified `batch_refund_notify` to this order: only a batch it sent counts.
+/// An unknown batch is refused, so Alipay sends it again (it may have raced the refund's
+/// own reply).
+pub fn apply_alipay_refund(
+    obj: &OrderObject,
+    config: &Config,
+    body: &[u8],
+    now: i64,
+) -> std::result::Result<(), ApiError> {
+    let Notify::Refund(r) = alipay_form(config, body)? else { return Err(rejected("not a refund notify")) };
+    let store = obj.store()?;
+    let order = store.load()?.ok_or_else(|| rejected("unknown order"))?;
+    let events = reconcile::alipay_refund_events(&r, &order);
+    if events.is_empty() {
+        return Err(rejected("unknown refund batch for this order"));
+    }
+    let applied = store.apply(events, now)?;
+    obj.log_applied(&applied);
+    Ok(())
+}
+
+/// The buyer's verified return: refresh by a trade query, then the merchant's page with
+/// the order's state.
+pub async fn alipay_return_location(
+    obj: &OrderObject,
+    config: &Config,
+    query: &str,
+    now: i64,
+) -> std::result::Result<String, ApiError> {
+    let Notify::Trade(n) = alipay_form(config, query.as_bytes())? else { return Err(rejected("not a trade return")) };
+    let store = obj.store()?;
+    let order = store.load_existing()?;
+    if order.order_no != n.order_no {
+        return Err(rejected("return for another order"));
+    }
+    let wallet = Wallet::of(config, paycore::order::Provider::Alipay)?;
+    let order = match wallet.query(config, &order, now).await {
+        Ok(events) => match store.apply(events, now) {
+            Ok(applied) => {
+                obj.log_applied(&applied);
+                applied.order
+            }
+            Err(_) => store.load_existing()?,
+        },
+        Err(_) => store.load_existing()?,
     };
-    let order = match crate::sync::alipay_query(
-        config,
-        &config.alipay().map_err(|e| worker::Error::RustError(e.msg))?,
-        &order,
-        now,
-    )
-    .await
-    {
-        Ok(events) => store::apply(kv, &order.order_no, events, now, true).await.unwrap_or(order),
-        Err(_) => order,
-    };
-    let Some(session) = &order.alipay else {
-        return reply::html(400, "Order not started with Alipay", "This order has no Alipay payment.");
-    };
-    let (base, fragment) = match session.return_url.split_once('#') {
-        Some((base, fragment)) => (base, format!("#{fragment}")),
-        None => (session.return_url.as_str(), String::new()),
-    };
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let location = format!("{base}{sep}order_no={}&pay_state={}{fragment}", order.order_no, order.state.code());
-    reply::redirect(&location)
+    let return_url = order.return_url.as_deref().ok_or_else(errors::order_not_found)?;
+    Ok(policy::return_location(return_url, &order))
 }

@@ -8,11 +8,16 @@ use worker::{Headers, Response, Result};
 use crate::config::Config;
 
 fn json_response(status: u16, body: &impl Serialize) -> Result<Response> {
+    let json = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    json_text(status, json)
+}
+
+/// A JSON reply from its text (an order object's answer, passed on).
+pub fn json_text(status: u16, json: String) -> Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", "application/json; charset=utf-8")?;
     // A state endpoint must never be cached (a CDN cache left paid pages stuck).
     headers.set("cache-control", "no-store")?;
-    let json = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
     Ok(Response::ok(json)?.with_status(status).with_headers(headers))
 }
 

@@ -1,6 +1,7 @@
 // Starts the real stack for a test file: the provider sandbox on a free loopback port and
-// the built worker (edge/build) under workerd through Miniflare, with an in-memory KV
-// bound as ORDERS and the dev settings of .dev.vars.example pointed at the sandbox.
+// the built worker (edge/build) under workerd through Miniflare, with the order Durable
+// Objects (SQLite) bound as ORDER, an in-memory KV bound as ORDERS (the listing
+// projection) and the dev settings of .dev.vars.example pointed at the sandbox.
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
@@ -35,6 +36,7 @@ export async function startStack({ vars = {} } = {}) {
     PUBLIC_BASE_URL: workerUrl,
     ALLOWED_ORIGINS: "https://shop.example",
     PROVIDER_TIMEOUT_MS: "1500",
+    TEST_HOOKS: "on",
     ...vars,
   };
   const logs = [];
@@ -46,6 +48,7 @@ export async function startStack({ vars = {} } = {}) {
       ],
       compatibilityDate: "2026-11-01",
       kvNamespaces: ["ORDERS"],
+      durableObjects: { ORDER: { className: "OrderObject", useSQLite: true } },
       bindings,
       host: "127.0.0.1",
       port: workerPort,
@@ -102,9 +105,27 @@ export async function startStack({ vars = {} } = {}) {
       if (r.json?.result !== 0) throw new Error(`CreateOrder failed: ${r.text}`);
       return r.json.order;
     },
+    /** The order as its object holds it (QueryOrder), or null when there is none. */
     async record(order_no) {
-      const text = await kv.get(`order:${order_no}`);
-      return text === null ? null : JSON.parse(text);
+      const r = await stack.api({ cmd: "QueryOrder", order_no }, { token: true });
+      if (r.json?.result === -10) return null;
+      if (r.json?.result !== 0) throw new Error(`QueryOrder failed: ${r.text}`);
+      return r.json.order;
+    },
+    /** The order's stored record as text, to compare before and after. */
+    async snapshot(order_no) {
+      return JSON.stringify(await stack.record(order_no));
+    },
+    /** The KV projection of an order (what ListOrders reads), or null. */
+    async projection(order_no) {
+      const { value, metadata } = await kv.getWithMetadata(`order:${order_no}`);
+      return value === null ? null : { view: JSON.parse(value), metadata };
+    },
+    /** Moves an order's clock back by `seconds` (its times, sessions and refunds). */
+    async age(order_no, seconds) {
+      const r = await stack.post("/test/age", JSON.stringify({ order_no, seconds }));
+      if (r.json?.result !== 0) throw new Error(`age failed: ${r.text}`);
+      return r.json.order;
     },
     async state(order_no) {
       return (await stack.api({ cmd: "WechatPayState", order_no })).json;

@@ -104,7 +104,7 @@ describe("refund faults (Refund)", () => {
       assert.equal(r.json.result, code, r.text);
       const rec = await s.record(no);
       assert.equal(rec.state, 1);
-      assert.equal(rec.refund, null);
+      assert.deepEqual(rec.refunds, []);
       const retry = await s.api({ cmd: "Refund", order_no: no }, { token: true });
       assert.equal(retry.json.result, 0, retry.text);
       assert.equal((await s.record(no)).state, 3);
@@ -121,7 +121,7 @@ describe("refund faults (Refund)", () => {
       await s.fault("alipay:refund", fault);
       const r = await s.api({ cmd: "Refund", order_no: no }, { token: true });
       assert.equal(r.json.result, EXPECTED[fault], r.text);
-      assert.equal((await s.record(no)).refund, null);
+      assert.deepEqual((await s.record(no)).refunds, []);
       assert.equal((await s.api({ cmd: "Refund", order_no: no }, { token: true })).json.result, 0);
       for (let i = 0; i < 50 && (await s.record(no)).state !== 3; i++) await new Promise((res) => setTimeout(res, 100));
       assert.equal((await s.record(no)).state, 3);

@@ -25,14 +25,14 @@ after(async () => {
 
 /** Posts a notify that must be refused and leave `orders` as they were; for WeChat, `reason`
  *  is matched against the FAIL reply's return_msg (the check that refused it). */
-async function refusedUnchanged(provider, body, orders, reason) {
-  const before = await Promise.all(orders.map((o) => s.kv.get(`order:${o}`)));
-  const r = await s.post(`/notify/${provider}`, body);
+async function refusedUnchanged(provider, body, orders, reason, path = `/notify/${provider}`) {
+  const before = await Promise.all(orders.map((o) => s.snapshot(o)));
+  const r = await s.post(path, body);
   assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
   if (provider === "wechat") assert.match(r.text, /<return_code><!\[CDATA\[FAIL\]\]>/);
   else assert.equal(r.text, "fail");
   if (reason) assert.match(/<return_msg><!\[CDATA\[(.*?)\]\]>/.exec(r.text)?.[1] ?? "", reason);
-  const afterwards = await Promise.all(orders.map((o) => s.kv.get(`order:${o}`)));
+  const afterwards = await Promise.all(orders.map((o) => s.snapshot(o)));
   assert.deepEqual(afterwards, before, "an order changed");
 }
 
@@ -170,6 +170,12 @@ describe("Alipay notify forgery", () => {
     await refusedUnchanged("alipay", refund("20261125abcdef0123456789", "another-key-another-key-another-k"), ["forge_ali_a"]);
     count("alipay refund notify Alipay never sent (notify_verify denies)");
     await refusedUnchanged("alipay", refund("20261125abcdef0123456789"), ["forge_ali_a"]);
+    for (const path of ["/notify/alipay/refund/forge_ali_a", "/notify/alipay/refund/forge_ali_b"]) {
+      count("alipay refund notify at the order's refund URL, another key");
+      await refusedUnchanged("alipay", refund("20261125abcdef0123456789", "another-key-another-key-another-k"), ["forge_ali_a", "forge_ali_b"], undefined, path);
+      count("alipay refund notify at the order's refund URL, notify_verify denies");
+      await refusedUnchanged("alipay", refund("20261125abcdef0123456789"), ["forge_ali_a", "forge_ali_b"], undefined, path);
+    }
   });
 
   it("refuses a correctly signed notify that notify_verify denies", async () => {

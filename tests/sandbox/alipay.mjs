@@ -12,6 +12,8 @@ export function createAlipay(cfg, state, takeFault) {
   const xml = (body) => ({ status: 200, type: "text/xml; charset=utf-8", body });
   const err = (code) => xml(alipayXml(false, { error: code }));
 
+  const allBatches = new Set();
+
   function issueNotifyId() {
     const id = randomBytes(16).toString("hex");
     notifyIds.set(id, Date.now() + 15 * 60 * 1000);
@@ -62,13 +64,22 @@ export function createAlipay(cfg, state, takeFault) {
       return alipayXml(true);
     },
     refund_fastpay_by_platform_nopwd(q) {
-      const [tradeNo, amount] = (q.detail_data ?? "").split("^");
+      const [tradeNo, amount, reason] = (q.detail_data ?? "").split("^");
       const t = [...trades.values()].find((x) => x.trade_no === tradeNo);
-      if (!t || !q.batch_no || q.batch_num !== "1") return alipayXml(false, { error: "ILLEGAL_ARGUMENT" });
-      if (!["TRADE_SUCCESS", "TRADE_FINISHED"].includes(t.trade_status) || fenOf(amount) !== fenOf(t.total_fee)) return alipayXml(false, { error: "REFUND_AMOUNT_NOT_VALID" });
-      t.trade_status = "TRADE_CLOSED";
-      t.refund = { batch_no: q.batch_no, notify_url: q.notify_url, amount };
-      setTimeout(() => refundNotify(t), 20);
+      // batch_no: the refund date (yyyyMMdd, today in Beijing) and a 3–24 character serial.
+      const today = beijing(new Date(), false).slice(0, 10).replaceAll("-", "");
+      if (!t || !/^\d{8}[0-9A-Za-z]{3,24}$/.test(q.batch_no ?? "") || q.batch_no.slice(0, 8) !== today || q.batch_num !== "1" || !reason) return alipayXml(false, { error: "ILLEGAL_ARGUMENT" });
+      if (allBatches.has(q.batch_no)) return alipayXml(false, { error: "DUPLICATE_BATCH_NO" });
+      t.refunds ??= [];
+      const refunded = t.refunds.reduce((a, r) => a + fenOf(r.amount), 0);
+      const fen = fenOf(amount);
+      if (!["TRADE_SUCCESS", "TRADE_FINISHED"].includes(t.trade_status) || fen === null || fen <= 0 || refunded + fen > fenOf(t.total_fee)) return alipayXml(false, { error: "REFUND_AMOUNT_NOT_VALID" });
+      allBatches.add(q.batch_no);
+      const refund = { batch_no: q.batch_no, notify_url: q.notify_url, amount, reason };
+      t.refunds.push(refund);
+      // A trade refunded in full is closed.
+      if (refunded + fen === fenOf(t.total_fee)) t.trade_status = "TRADE_CLOSED";
+      setTimeout(() => refundNotify(t, refund), 20);
       return alipayXml(true);
     },
   };
@@ -78,8 +89,11 @@ export function createAlipay(cfg, state, takeFault) {
     if (q.payment_type !== "1" || !q.out_trade_no || !q.subject || fen === null || !q.seller_email) return { status: 200, type: "text/html; charset=utf-8", body: errorPage("ILLEGAL_ARGUMENT") };
     let t = trades.get(q.out_trade_no);
     if (t && t.total_fee !== q.total_fee) return { status: 200, type: "text/html; charset=utf-8", body: errorPage("TRADE_DATA_MATCH_ERROR") };
+    if (q.it_b_pay !== undefined && !/^[1-9]\d*m$/.test(q.it_b_pay)) return { status: 200, type: "text/html; charset=utf-8", body: errorPage("ILLEGAL_ARGUMENT") };
     if (!t) {
       t = { out_trade_no: q.out_trade_no, subject: q.subject, body: q.body ?? "", total_fee: q.total_fee, trade_status: "WAIT_BUYER_PAY", trade_no: `2026${Date.now()}${randomBytes(3).toString("hex")}`, gmt_create: beijing(new Date(), false), notifies: [] };
+      // it_b_pay: the trade stops taking payment this many minutes after it was created.
+      if (q.it_b_pay) t.payable_until = Date.now() + Number(q.it_b_pay.slice(0, -1)) * 60_000;
       trades.set(q.out_trade_no, t);
     }
     t.notify_url = q.notify_url;
@@ -90,6 +104,7 @@ export function createAlipay(cfg, state, takeFault) {
   function pay(outTradeNo) {
     const t = trades.get(outTradeNo);
     if (!t) return { error: "no such Alipay trade (open its alipay_url first)" };
+    if (t.trade_status === "WAIT_BUYER_PAY" && t.payable_until && Date.now() > t.payable_until) t.trade_status = "TRADE_CLOSED";
     if (t.trade_status === "TRADE_CLOSED" && !t.gmt_payment) return { error: "the trade is closed" };
     if (t.trade_status === "WAIT_BUYER_PAY") {
       t.trade_status = "TRADE_SUCCESS";
@@ -135,12 +150,12 @@ export function createAlipay(cfg, state, takeFault) {
     return `${t.return_url}${sep}${encodeForm(fields)}`;
   }
 
-  async function refundNotify(t) {
+  async function refundNotify(t, refund) {
     const fields = alipaySigned(
-      { notify_time: beijing(new Date(), false), notify_type: "batch_refund_notify", notify_id: issueNotifyId(), batch_no: t.refund.batch_no, success_num: "1", result_details: `${t.trade_no}^${t.refund.amount}^SUCCESS` },
+      { notify_time: beijing(new Date(), false), notify_type: "batch_refund_notify", notify_id: issueNotifyId(), batch_no: refund.batch_no, success_num: "1", result_details: `${t.trade_no}^${refund.amount}^SUCCESS` },
       cfg.key,
     );
-    await state.deliver("alipay", t.refund.notify_url, encodeForm(fields), "application/x-www-form-urlencoded", t);
+    await state.deliver("alipay", refund.notify_url, encodeForm(fields), "application/x-www-form-urlencoded", t);
   }
 
   function cashierPage(t) {

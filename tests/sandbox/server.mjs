@@ -7,6 +7,8 @@
 //   GET  /sandbox/notify    ?provider=&out_trade_no=   a fresh signed notify body
 //   POST /sandbox/faults    {match: "wechat:unifiedorder", fault, times = 1}
 //        faults: timeout | http500 | garbage | systemerror | orderpaid | badsign | deny
+//   POST /sandbox/refunds   {status}   WeChat's status for new refunds (default SUCCESS)
+//   POST /sandbox/settle    {out_trade_no, status}   settles that WeChat order's PROCESSING refunds
 //   DELETE /sandbox/faults; POST /sandbox/reset; GET /sandbox/state
 // Keys: the dev values of .dev.vars.example, unless the environment overrides them.
 import { readFileSync } from "node:fs";
@@ -130,6 +132,17 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       if (!f?.match || !f?.fault) return { status: 400, type: "application/json", body: '{"error":"match and fault are required"}' };
       state.faults.push({ match: f.match, fault: f.fault, times: f.times ?? 1, delayMs: f.delayMs ?? 10_000 });
       return { status: 200, type: "application/json", body: '{"ok":true}' };
+    }
+    if (p === "/sandbox/refunds" && req.method === "POST") {
+      state.refundStatus = safeJson(body)?.status ?? undefined;
+      return { status: 200, type: "application/json", body: '{"ok":true}' };
+    }
+    if (p === "/sandbox/settle" && req.method === "POST") {
+      const f = safeJson(body) ?? {};
+      const o = wechat.orders.get(f.out_trade_no);
+      if (!o) return { status: 404, type: "application/json", body: '{"error":"no such order"}' };
+      for (const r of o.refunds) if (r.status === "PROCESSING") r.status = f.status ?? "SUCCESS";
+      return { status: 200, type: "application/json", body: JSON.stringify({ refunds: o.refunds }) };
     }
     if (p === "/sandbox/faults" && req.method === "DELETE") {
       state.faults.length = 0;

@@ -71,10 +71,14 @@ export function createWechat(cfg, state, takeFault) {
       const o = orders.get(r.out_trade_no);
       if (!o) return fail("ORDERNOTEXIST", "订单不存在");
       if (!["SUCCESS", "REFUND"].includes(o.trade_state)) return fail("TRADE_STATE_ERROR", "订单状态错误");
-      if (r.total_fee !== o.total_fee || Number(r.refund_fee) > Number(o.total_fee) || !r.out_refund_no) return fail("PARAM_ERROR", "退款金额错误");
+      if (r.total_fee !== o.total_fee || !/^[1-9]\d*$/.test(r.refund_fee ?? "") || !r.out_refund_no) return fail("PARAM_ERROR", "退款金额错误");
       let refund = o.refunds.find((x) => x.out_refund_no === r.out_refund_no);
+      if (refund && refund.refund_fee !== r.refund_fee) return fail("PARAM_ERROR", "同一退款单号金额不一致");
+      // Refunds that did not fail count against the payment, as at WeChat.
+      const committed = o.refunds.filter((x) => x.status !== "REFUNDCLOSE" && x !== refund).reduce((a, x) => a + Number(x.refund_fee), 0);
+      if (!refund && committed + Number(r.refund_fee) > Number(o.total_fee)) return fail("NOTENOUGH", "订单可退金额不足");
       if (!refund) {
-        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: r.refund_fee, status: state.refundStatus ?? "SUCCESS" };
+        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: r.refund_fee, refund_desc: r.refund_desc, status: state.refundStatus ?? "SUCCESS" };
         o.refunds.push(refund);
         o.trade_state = "REFUND";
       }

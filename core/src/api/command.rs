@@ -296,7 +296,9 @@ fn validate(command: &Command) -> Result<(), ApiError> {
         }
         Command::Refund(r) => {
             if let Some(no) = &r.refund_no
-                && (no.is_empty() || no.len() > 32 || !no.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+                && (no.is_empty()
+                    || no.len() > 32
+                    || !no.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
             {
                 return Err(invalid("refund_no must be 1 to 32 of 0-9 A-Z a-z _ -"));
             }

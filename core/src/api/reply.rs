@@ -144,6 +144,19 @@ impl From<&Order> for OrderView {
     }
 }
 
+/// `Refund` reply: the order and the refund the request means (pending, done or failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundReply {
+    /// 0.
+    pub result: i32,
+    /// "".
+    pub msg: String,
+    /// The order after the request.
+    pub order: OrderView,
+    /// The refund.
+    pub refund: crate::order::Refund,
+}
+
 /// One order in `ListOrders`: the KV projection's metadata, written by the order's
 /// object after each change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -54,7 +54,8 @@ fn serialises_commands_as_the_spec_shows() {
 fn unknown_fields_are_ignored_as_older_and_newer_clients_send_them() {
     let st = parse_command(br#"{"cmd":"WechatPayState","order_no":"order_0001","extra":1,"sign":"x"}"#).unwrap();
     assert_eq!(st, Command::WechatPayState(StateRequest { order_no: OrderNo::parse("order_0001").unwrap() }));
-    let refund = parse_command(br#"{"cmd":"Refund","order_no":"order_0001","amount":500,"refund_no":"m-1","x":[]}"#).unwrap();
+    let refund =
+        parse_command(br#"{"cmd":"Refund","order_no":"order_0001","amount":500,"refund_no":"m-1","x":[]}"#).unwrap();
     let Command::Refund(r) = refund else { panic!() };
     assert_eq!((r.amount.map(|a| a.fen()), r.refund_no.as_deref()), (Some(500), Some("m-1")));
     let list = parse_command(br#"{"cmd":"ListOrders","state":1}"#).unwrap();

@@ -1,8 +1,7 @@
 //! The transition function of [`Order`]: the table in the module docs, as code.
 
 use super::{
-    Closure, Event, Order, Outcome, PayState, Payment, Refund, RefundOutcome, RefundStatus, Refusal, Source,
-    Transition,
+    Closure, Event, Order, Outcome, PayState, Payment, Refund, RefundOutcome, RefundStatus, Refusal, Source, Transition,
 };
 use crate::{AmountFen, OrderNo};
 
@@ -71,7 +70,11 @@ impl Order {
     }
 
     fn refund_sum(&self, transaction_id: &str, counts: impl Fn(&RefundStatus) -> bool) -> u64 {
-        self.refunds.iter().filter(|r| r.transaction_id == transaction_id && counts(&r.status)).map(|r| r.amount.fen()).sum()
+        self.refunds
+            .iter()
+            .filter(|r| r.transaction_id == transaction_id && counts(&r.status))
+            .map(|r| r.amount.fen())
+            .sum()
     }
 
     /// True when a payment or extra payment needs the merchant: an extra payment not yet

@@ -203,7 +203,10 @@ fn requests_are_signed_and_deterministic() {
     );
     assert!(refund.needs_client_cert);
     let f = crate::xml::parse_wechat(&refund.body).unwrap();
-    assert_eq!((f.get("out_refund_no"), f.get("total_fee"), f.get("refund_fee")), (Some("Rabc1"), Some("888"), Some("88")));
+    assert_eq!(
+        (f.get("out_refund_no"), f.get("total_fee"), f.get("refund_fee")),
+        (Some("Rabc1"), Some("888"), Some("88"))
+    );
     assert_eq!(f.get("refund_desc"), Some("退货"));
     assert!(refund.url.ends_with("/secapi/pay/refund"));
     assert_eq!(request::truncate_bytes("中文字", 7), "中文");

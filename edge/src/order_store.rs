@@ -1,0 +1,141 @@
+//! The order's record inside its Durable Object: one SQLite row holding the [`Order`] as
+//! JSON, written only through these named operations. SQL calls are synchronous, so a
+//! read-decide-write with no `await` in between is atomic; the in-memory copy is a cache
+//! of the row (kept coherent because this object is the row's only writer, and rebuilt
+//! from SQLite whenever the instance restarts).
+
+use std::cell::{Cell, RefCell};
+
+use paycore::api::ApiError;
+use paycore::order::{Event, Order, Outcome};
+use worker::{SqlStorage, SqlStorageValue};
+
+use crate::errors;
+
+/// What applying events did to the stored order.
+pub struct Applied {
+    /// The order after the events.
+    pub order: Order,
+    /// History entries added (state transitions), for the log.
+    pub transitions: usize,
+}
+
+/// The order row of one object.
+pub struct OrderStore {
+    sql: SqlStorage,
+    cache: RefCell<Option<Order>>,
+    dirty: Cell<bool>,
+}
+
+impl OrderStore {
+    /// Opens the store, creating the table on first use.
+    pub fn open(sql: SqlStorage) -> Result<Self, ApiError> {
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS order_record (id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL)",
+            None,
+        )
+        .map_err(errors::storage)?;
+        Ok(Self { sql, cache: RefCell::new(None), dirty: Cell::new(false) })
+    }
+
+    /// The order, if this object holds one.
+    pub fn load(&self) -> Result<Option<Order>, ApiError> {
+        if let Some(order) = self.cache.borrow().as_ref() {
+            return Ok(Some(order.clone()));
+        }
+        let cursor = self.sql.exec("SELECT json FROM order_record WHERE id = 1", None).map_err(errors::storage)?;
+        let Some(row) = cursor.raw().next() else { return Ok(None) };
+        let row = row.map_err(errors::storage)?;
+        let Some(SqlStorageValue::String(json)) = row.into_iter().next() else {
+            return Err(errors::storage("the order row is not text"));
+        };
+        let order: Order = serde_json::from_str(&json).map_err(errors::storage)?;
+        *self.cache.borrow_mut() = Some(order.clone());
+        Ok(Some(order))
+    }
+
+    /// The order, which must exist (`-10`).
+    pub fn load_existing(&self) -> Result<Order, ApiError> {
+        self.load()?.ok_or_else(errors::order_not_found)
+    }
+
+    fn save(&self, order: &Order) -> Result<(), ApiError> {
+        let json = serde_json::to_string(order).map_err(errors::storage)?;
+        self.sql
+            .exec(
+                "INSERT INTO order_record (id, json) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET json = excluded.json",
+                vec![SqlStorageValue::String(json)],
+            )
+            .map_err(errors::storage)?;
+        *self.cache.borrow_mut() = Some(order.clone());
+        self.dirty.set(true);
+        Ok(())
+    }
+
+    /// True once after the order was written (the object then re-arms its alarm and
+    /// refreshes the projection).
+    pub fn take_dirty(&self) -> bool {
+        self.dirty.replace(false)
+    }
+
+    /// Stores a new order unless one exists; returns the stored order and whether it is new.
+    pub fn create(&self, order: Order) -> Result<(Order, bool), ApiError> {
+        match self.load()? {
+            Some(existing) => Ok((existing, false)),
+            None => {
+                self.save(&order)?;
+                Ok((order, true))
+            }
+        }
+    }
+
+    /// Re-reads the order, lets `edit` change a copy, and stores it when it differs.
+    pub fn update(&self, edit: impl FnOnce(&mut Order)) -> Result<(Order, bool), ApiError> {
+        let before = self.load_existing()?;
+        let mut order = before.clone();
+        edit(&mut order);
+        let changed = order != before;
+        if changed {
+            self.save(&order)?;
+        }
+        Ok((order, changed))
+    }
+
+    /// Applies events to the current order (re-read here, never a copy from before an
+    /// await) and stores it once if any changed it. A refused event changes nothing.
+    pub fn apply(&self, events: Vec<Event>, now: i64) -> Result<Applied, ApiError> {
+        let mut order = self.load_existing()?;
+        let history_before = order.history.len();
+        let mut changed = false;
+        for event in events {
+            match order.apply(event, now) {
+                Ok(Outcome::Changed) => changed = true,
+                Ok(Outcome::Unchanged) => {}
+                Err(refusal) => return Err(errors::refusal(&refusal)),
+            }
+        }
+        if changed {
+            self.save(&order)?;
+        }
+        let transitions = order.history.len() - history_before;
+        Ok(Applied { order, transitions })
+    }
+
+    /// Shifts the order's times back by `seconds`, as if the clock had moved on (test hook).
+    pub fn age(&self, seconds: i64) -> Result<Order, ApiError> {
+        self.update(|o| {
+            o.created_at -= seconds;
+            o.expires_at -= seconds;
+            if let Some(s) = &mut o.wechat {
+                s.created_at -= seconds;
+            }
+            if let Some(s) = &mut o.alipay {
+                s.issued_at -= seconds;
+            }
+            for r in &mut o.refunds {
+                r.requested_at -= seconds;
+            }
+        })
+        .map(|(o, _)| o)
+    }
+}
