@@ -1,6 +1,7 @@
 // Worker throughput and latency with wrk on loopback (bounded: 2 threads, 32 connections,
-// a few seconds per run): the Rust worker and the hand-written JS baseline, each in its own
-// local workerd (Miniflare) with the same KV record.
+// a few seconds per run): the Rust worker and the hand-written JS baseline (a worker and a
+// SQLite Durable Object per order), each in its own local workerd (Miniflare) holding the
+// same order.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,11 +35,20 @@ export function wrk(url, { body, contentType = "application/json", seconds = 5, 
 
 async function jsBaseline(record) {
   const port = await freePort();
-  const mf = new Miniflare(convertV4MiniflareOptions({ modules: [{ type: "ESModule", path: join(import.meta.dirname, "js-worker/worker.js") }], compatibilityDate: "2026-11-01", kvNamespaces: ["ORDERS"], host: "127.0.0.1", port }));
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      modules: [{ type: "ESModule", path: join(import.meta.dirname, "js-worker/worker.js") }],
+      compatibilityDate: "2026-11-01",
+      durableObjects: { ORDER: { className: "JsOrder", useSQLite: true } },
+      host: "127.0.0.1",
+      port,
+    }),
+  );
   await mf.ready;
-  const kv = await mf.getKVNamespace("ORDERS");
-  await kv.put(`order:${record.order_no}`, JSON.stringify(record));
-  return { url: `http://127.0.0.1:${port}`, stop: () => mf.dispose() };
+  const url = `http://127.0.0.1:${port}`;
+  const seeded = await fetch(`${url}/seed`, { method: "PUT", body: JSON.stringify(record) });
+  if (!seeded.ok) throw new Error(`seeding the baseline failed: ${await seeded.text()}`);
+  return { url, stop: () => mf.dispose() };
 }
 
 export async function workerSpeeds({ seconds = 5, rounds = 2 } = {}) {

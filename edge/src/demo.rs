@@ -42,5 +42,5 @@ pub async fn create_order(config: &Config, now: i64, random: &str) -> Result<Res
         return_url: None,
     });
     let body = serde_json::to_vec(&command).map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))?;
-    forward::command(config, &order_no, &body).await
+    forward::command(config, &order_no, &body, None).await
 }

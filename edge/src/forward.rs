@@ -2,7 +2,7 @@
 //! request. The object answers JSON with the HTTP status of its result code.
 
 use paycore::OrderNo;
-use paycore::api::{ApiError, ResultCode};
+use paycore::api::ApiError;
 use worker::{Method, Request, RequestInit, Response, Stub};
 
 use crate::config::Config;
@@ -14,7 +14,22 @@ fn stub(config: &Config, order_no: &OrderNo) -> Result<Stub, ApiError> {
 }
 
 async fn call(config: &Config, order_no: &OrderNo, path: &str, body: Option<&[u8]>) -> Result<Response, ApiError> {
+    call_with(config, order_no, path, body, None).await
+}
+
+async fn call_with(
+    config: &Config,
+    order_no: &OrderNo,
+    path: &str,
+    body: Option<&[u8]>,
+    allowed_origin: Option<&str>,
+) -> Result<Response, ApiError> {
     let mut init = RequestInit::new();
+    if let Some(origin) = allowed_origin {
+        let headers = worker::Headers::new();
+        headers.set(crate::reply::ALLOWED_ORIGIN_HEADER, origin).map_err(errors::storage)?;
+        init.with_headers(headers);
+    }
     match body {
         Some(body) => {
             init.with_method(Method::Post).with_body(Some(js_sys::Uint8Array::from(body).into()));
@@ -41,8 +56,13 @@ pub async fn to_order_get(config: &Config, order_no: &OrderNo, path: &str) -> Re
     Ok((resp.status_code(), text))
 }
 
-/// A command for the order's object: its reply, as the API's JSON response.
-pub async fn command(config: &Config, order_no: &OrderNo, body: &[u8]) -> Result<Response, ApiError> {
-    let (status, text) = to_order(config, order_no, "/api", body).await?;
-    crate::reply::json_text(status, text).map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))
+/// A command for the order's object: its reply is the API's response, passed on as it is
+/// (with CORS for `allowed_origin`, added by the object).
+pub async fn command(
+    config: &Config,
+    order_no: &OrderNo,
+    body: &[u8],
+    allowed_origin: Option<&str>,
+) -> Result<Response, ApiError> {
+    call_with(config, order_no, "/api", Some(body), allowed_origin).await
 }

@@ -63,7 +63,13 @@ async fn read_body(req: &mut Request, cap: usize) -> Result<Option<Vec<u8>>> {
     Ok(Some(body))
 }
 
-async fn api(mut req: Request, config: &Config) -> std::result::Result<Response, ApiError> {
+/// `POST /api`. Order commands are answered by the order's object, CORS included; the
+/// rest (errors found here, `ListOrders`) get CORS from the caller.
+async fn api(
+    mut req: Request,
+    config: &Config,
+    allowed_origin: Option<&str>,
+) -> std::result::Result<(Response, bool), ApiError> {
     let body = read_body(&mut req, MAX_BODY_BYTES)
         .await
         .map_err(|e| ApiError::new(ResultCode::MalformedJson, format!("could not read body: {e}")))?
@@ -75,8 +81,9 @@ async fn api(mut req: Request, config: &Config) -> std::result::Result<Response,
     }
     match (&command, command.order_no()) {
         (Command::ListOrders(r), _) => reply::ok(&projection::list(config, r).await?)
+            .map(|resp| (resp, false))
             .map_err(|e| ApiError::new(ResultCode::Internal, e.to_string())),
-        (_, Some(order_no)) => forward::command(config, order_no, &body).await,
+        (_, Some(order_no)) => Ok((forward::command(config, order_no, &body, allowed_origin).await?, true)),
         (_, None) => Err(errors::internal("a command without an order")),
     }
 }
@@ -96,17 +103,19 @@ async fn test_age(mut req: Request, config: &Config) -> std::result::Result<Resp
 }
 
 async fn route(mut req: Request, config: &Config) -> Result<Response> {
-    let path = req.path();
+    let url = req.inner().url();
+    let path = reply::path_of(&url);
     let origin = req.headers().get("origin")?;
     let method = req.method();
-    match (method, path.as_str()) {
+    match (method, path) {
         (Method::Options, "/api") => reply::preflight(origin.as_deref(), config),
         (Method::Post, "/api") => {
-            let resp = match api(req, config).await {
-                Ok(resp) => resp,
-                Err(e) => reply::error(&e)?,
-            };
-            reply::with_cors(resp, origin.as_deref(), config)
+            let allowed = origin.as_deref().filter(|o| config.origin_allowed(o));
+            match api(req, config, allowed).await {
+                Ok((resp, true)) => Ok(resp),
+                Ok((resp, false)) => reply::allow_origin(resp, allowed),
+                Err(e) => reply::allow_origin(reply::error(&e)?, allowed),
+            }
         }
         (_, "/api") => reply::error(&ApiError::new(ResultCode::MethodNotAllowed, "use POST /api")),
         (Method::Post, "/notify/wechat") => match read_body(&mut req, paycore::xml::MAX_BYTES).await? {
@@ -129,7 +138,6 @@ async fn route(mut req: Request, config: &Config) -> Result<Response> {
         (Method::Get, "/return/alipay") => {
             // The raw query string, decoded once by the form parser (worker's Url parsing
             // would pull the url crate and its IDNA tables into the bundle).
-            let url = req.inner().url();
             let query = url.split_once('?').map_or("", |(_, q)| q);
             let query = query.split_once('#').map_or(query, |(q, _)| q);
             notify::alipay_return(config, query).await

@@ -119,7 +119,8 @@ impl OrderObject {
     }
 
     async fn route(&self, mut req: Request, now: i64) -> std::result::Result<Response, ApiError> {
-        let path = req.path();
+        let url = req.inner().url();
+        let path = reply::path_of(&url).to_owned();
         match path.as_str() {
             "/api" => self.api(req, now).await,
             "/notify/wechat" | "/notify/alipay" | "/notify/alipay/refund" => {
@@ -133,7 +134,6 @@ impl OrderObject {
                 ok_reply()
             }
             "/return/alipay" => {
-                let url = req.inner().url();
                 let query = url.split_once('?').map_or("", |(_, q)| q).to_owned();
                 let location = notify::alipay_return_location(self, &self.config(), &query, now).await?;
                 reply::ok(&serde_json::json!({"result": 0, "msg": "", "location": location}))
@@ -181,12 +181,13 @@ impl DurableObject for OrderObject {
 
     async fn fetch(&self, req: Request) -> Result<Response> {
         let now = now();
+        let allowed_origin = req.headers().get(reply::ALLOWED_ORIGIN_HEADER)?;
         let resp = match self.route(req, now).await {
             Ok(resp) => resp,
             Err(e) => reply::error(&e)?,
         };
         self.settle(now).await;
-        Ok(resp)
+        reply::allow_origin(resp, allowed_origin.as_deref())
     }
 
     async fn alarm(&self) -> Result<Response> {

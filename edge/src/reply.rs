@@ -31,14 +31,27 @@ pub fn error(e: &ApiError) -> Result<Response> {
     json_response(e.code.http_status(), &ErrorReply::from(e))
 }
 
-/// Adds CORS headers when the request's `Origin` is allowed.
-pub fn with_cors(mut resp: Response, origin: Option<&str>, config: &Config) -> Result<Response> {
-    if let Some(origin) = origin.filter(|o| config.origin_allowed(o)) {
+/// Adds CORS headers for an origin already checked against `ALLOWED_ORIGINS`.
+pub fn allow_origin(mut resp: Response, allowed: Option<&str>) -> Result<Response> {
+    if let Some(origin) = allowed {
         let h = resp.headers_mut();
         h.set("access-control-allow-origin", origin)?;
         h.set("vary", "Origin")?;
     }
     Ok(resp)
+}
+
+/// The header a route sets on a command it forwards to an order's object: the request's
+/// `Origin`, when `ALLOWED_ORIGINS` allows it, so the object's reply carries CORS itself
+/// and the route can pass it on untouched.
+pub const ALLOWED_ORIGIN_HEADER: &str = "x-paybridge-allowed-origin";
+
+/// The path of a request URL (`https://host/path?query` → `/path`), without parsing the
+/// whole URL (worker's `Request::path` pulls in the url crate's parser on every request).
+pub fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let path = rest.find('/').map_or("/", |i| &rest[i..]);
+    path.split(['?', '#']).next().unwrap_or("/")
 }
 
 /// The answer to a CORS preflight of `/api`.

@@ -107,7 +107,10 @@ export async function startStack({ vars = {} } = {}) {
     },
     /** The order as its object holds it (QueryOrder), or null when there is none. */
     async record(order_no) {
-      const r = await stack.api({ cmd: "QueryOrder", order_no }, { token: true });
+      // QueryOrder is safe to repeat: once more when a keep-alive socket that workerd closed
+      // after refusing an oversized body breaks under it (EPIPE).
+      const query = () => stack.api({ cmd: "QueryOrder", order_no }, { token: true });
+      const r = await query().catch(query);
       if (r.json?.result === -10) return null;
       if (r.json?.result !== 0) throw new Error(`QueryOrder failed: ${r.text}`);
       return r.json.order;
