@@ -261,3 +261,24 @@ describe("KV is a projection", () => {
     assert.equal(p.view.pay_state, 1);
   });
 });
+
+describe("settings", () => {
+  it("ALIPAY_IT_B_PAY=on signs it_b_pay into the cashier URL; RETURN_URL_ORIGINS narrows return_url", async () => {
+    const t = await startStack({ vars: { ALIPAY_IT_B_PAY: "on", RETURN_URL_ORIGINS: "https://pay.shop.example" } });
+    try {
+      await t.createOrder("obj_itbpay_01", 100, { expire_seconds: 1800 });
+      const refused = await t.api({ cmd: "Pay", order_no: "obj_itbpay_01", type: 1, return_url: "https://shop.example/done" });
+      assert.equal(refused.json.result, -22, "ALLOWED_ORIGINS no longer applies once RETURN_URL_ORIGINS is set");
+      const r = await t.api({ cmd: "Pay", order_no: "obj_itbpay_01", type: 1, return_url: "https://pay.shop.example/done" });
+      assert.equal(r.json.result, 0, r.text);
+      const q = new URL(r.json.pay_info.alipay_url).searchParams;
+      assert.match(q.get("it_b_pay"), /^(29|30)m$/, "whole minutes left, never past the expiry");
+      // The sandbox checks the signature over it and takes the setting.
+      const page = await (await fetch(r.json.pay_info.alipay_url)).text();
+      assert.match(page, /确认付款/);
+      assert.ok(t.sandbox.state.alipay.get("obj_itbpay_01").payable_until > Date.now());
+    } finally {
+      await t.stop();
+    }
+  });
+});
