@@ -28,16 +28,21 @@ export function buildWorker() {
 }
 
 export function buildSdk() {
-  for (const target of ["web", "bundler"]) {
-    const out = join(root, "pkg", target === "web" ? "dist/web" : "dist/bundler");
+  // web and bundler: the checkout page's client. nodejs: the merchant's backend, with
+  // verifyWebhook (feature `webhook`), CommonJS that plain Node loads with no flags.
+  for (const target of ["web", "bundler", "nodejs"]) {
+    const out = join(root, "pkg", { web: "dist/web", bundler: "dist/bundler", nodejs: "dist/node" }[target]);
     rmSync(out, { recursive: true, force: true });
-    run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge"]);
+    const features = target === "nodejs" ? ["--", "--features", "webhook"] : [];
+    run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge", ...features]);
     run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_bg.wasm"), "-Os", "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", join(out, "paybridge_bg.wasm")]);
     for (const extra of ["package.json", ".gitignore", "README.md"]) rmSync(join(out, extra), { force: true });
     // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
     // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.
     const dts = join(out, "paybridge.d.ts");
     writeFileSync(dts, `/// <reference lib="esnext.disposable" />\n${readFileSync(dts, "utf8")}`);
+    // The package is "type": "module"; the Node build is CommonJS.
+    if (target === "nodejs") writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
   }
   const demo = join(root, "www/sdk");
   rmSync(demo, { recursive: true, force: true });

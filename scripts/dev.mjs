@@ -21,7 +21,7 @@ export async function startDev({ quiet = false, persistTo, port = Number(process
   if (port !== 8787 || sandboxPort !== 8788) {
     const sb = `http://127.0.0.1:${sandboxPort}`;
     const self = `http://127.0.0.1:${port}`;
-    for (const [k, v] of Object.entries({ WECHAT_API_BASE: sb, ALIPAY_GATEWAY: `${sb}/gateway.do`, PUBLIC_BASE_URL: self, ALLOWED_ORIGINS: self })) args.push("--var", `${k}:${v}`);
+    for (const [k, v] of Object.entries({ WECHAT_API_BASE: sb, ALIPAY_GATEWAY: `${sb}/gateway.do`, PUBLIC_BASE_URL: self, ALLOWED_ORIGINS: self, WEBHOOK_URL: `${self}/demo/webhook` })) args.push("--var", `${k}:${v}`);
   }
   const wrangler = spawn(node22, args, { cwd: root, env: toolEnv(), stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", detached: true });
   const output = [];

@@ -19,9 +19,26 @@ await init();
 setupLanguageButtons();
 show("checking");
 const client = new PayClient({ endpoint: location.origin });
+// The shop's backend hears of the payment by a signed webhook; show when it has.
+async function showTold() {
+  const told = document.getElementById("merchant-told");
+  for (let i = 0; i < 30; i++) {
+    const r = await fetch(`/demo/told?order_no=${encodeURIComponent(orderNo)}`).then((x) => x.json()).catch(() => null);
+    const paid = r?.told?.find((e) => e.type === "order.paid");
+    if (paid) {
+      told.hidden = false;
+      told.dataset.eventId = paid.id;
+      told.querySelector("code").textContent = paid.id;
+      return;
+    }
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
 try {
   const final = await client.pollState(orderNo, { onUpdate: (s) => s.state !== "waiting" && show(s.state) });
   show(final.state);
+  if (final.state === "paid") await showTold();
 } catch (e) {
   show(e.code === -13 ? "expired" : "checking");
   el.textContent = `${e.message} (${e.code})`;

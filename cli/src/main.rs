@@ -5,6 +5,8 @@
 //! paysign sign   --algorithm ALG --key KEY [--explain]   < params.json
 //! paysign verify --algorithm ALG --key KEY [--explain]   < params.json | body.xml | body.form
 //! paysign parse  --provider wechat|alipay                < body
+//! paysign webhook sign   --secret S [--timestamp T]              < body
+//! paysign webhook verify --secret S --header H [--timestamp NOW] < body
 //! ```
 //! ALG is `ALIPAY-MAPI-MD5`, `WXPAY-V2-MD5` or `WXPAY-V2-HMAC-SHA256`. Exit status: 0 ok /
 //! valid, 1 invalid signature, 2 bad usage or unreadable input (message on stderr).
@@ -17,10 +19,14 @@ use paycore::form::RawForm;
 use paycore::sign::{Algorithm, SecretKey, alipay_presign, alipay_verify, sign_with, verify_with, wechat_presign};
 use paycore::xml::parse_wechat;
 
+mod webhook;
+
 const USAGE: &str = "usage:
   paysign sign   --algorithm ALG --key KEY [--explain]   < params.json
   paysign verify --algorithm ALG --key KEY [--explain]   < params.json | wechat.xml | alipay-form
   paysign parse  --provider wechat|alipay                < body
+  paysign webhook sign   --secret S [--timestamp T]                < raw body
+  paysign webhook verify --secret S --header H [--timestamp NOW]   < raw body
 ALG: ALIPAY-MAPI-MD5 | WXPAY-V2-MD5 | WXPAY-V2-HMAC-SHA256";
 
 /// A failure that ends the program with exit status 2.
@@ -86,6 +92,11 @@ fn explain(algorithm: Algorithm, fields: &Fields) {
 }
 
 fn run(args: &[String]) -> Result<ExitCode, UsageError> {
+    if args[0] == "webhook" {
+        let mut body = Vec::new();
+        std::io::stdin().read_to_end(&mut body)?;
+        return webhook::run(&args[1..], &body);
+    }
     let opts = parse_args(args)?;
     let mut input = Vec::new();
     std::io::stdin().read_to_end(&mut input)?;

@@ -87,3 +87,47 @@ fn bad_input_exits_2_with_a_message() {
         assert!(err.starts_with("paysign: "), "{err}");
     }
 }
+
+#[test]
+fn signs_and_verifies_webhooks_over_the_exact_body() {
+    let secret = "whsec-paysign-test-0123456789abcdef";
+    let body = "{\"id\":\"evt_order_0001.1\",\"type\":\"order.paid\",\"created_at\":1764500000,\"order_no\":\"order_0001\",\"data\":{}}\n";
+    let (code, header, _) = paysign(&["webhook", "sign", "--secret", secret, "--timestamp", "1764500000"], body);
+    assert_eq!(code, 0);
+    let header = header.trim();
+    // The same value node:crypto gives: HMAC-SHA256(secret, "1764500000." + body), hex.
+    assert!(header.starts_with("t=1764500000,v1=") && header.len() == "t=1764500000,v1=".len() + 64, "{header}");
+    let verify = |args: &[&str], body: &str| paysign(&[&["webhook", "verify"], args].concat(), body);
+    let (code, out, _) = verify(&["--secret", secret, "--header", header, "--timestamp", "1764500100"], body);
+    assert_eq!((code, out.trim()), (0, "valid order.paid evt_order_0001.1"));
+    let refused = [
+        (
+            verify(
+                &["--secret", secret, "--header", header, "--timestamp", "1764500100"],
+                &body.replace("paid", "refunded"),
+            ),
+            "signature_mismatch",
+        ),
+        (
+            verify(
+                &["--secret", "another-secret-another-secret-0000", "--header", header, "--timestamp", "1764500100"],
+                body,
+            ),
+            "signature_mismatch",
+        ),
+        (verify(&["--secret", secret, "--header", header, "--timestamp", "1764500301"], body), "stale_timestamp"),
+        (verify(&["--secret", secret, "--timestamp", "1764500100"], body), "missing_header"),
+        (verify(&["--secret", secret, "--header", "t=1,v1=nothex", "--timestamp", "1"], body), "malformed_header"),
+        (
+            verify(&["--secret", secret, "--header", header, "--timestamp", "1764500100"], body.trim_end()),
+            "signature_mismatch",
+        ),
+    ];
+    for ((code, out, _), why) in refused {
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains(why), "{out} should say {why}");
+    }
+    let (code, _, err) = paysign(&["webhook", "sign"], body);
+    assert_eq!(code, 2);
+    assert!(err.contains("--secret is required"));
+}

@@ -12,6 +12,7 @@
 //!   `return_url`, and when the providers are asked next.
 //! * [`poll`]: the SDK's state-polling cadence.
 //! * [`api`]: the command API's wire types, shared by the worker and the SDK.
+//! * [`webhook`]: events for the merchant's backend, their signature and retry schedule.
 //!
 //! Clock and nonce are always passed in, so every function is deterministic.
 
@@ -31,6 +32,7 @@ pub mod poll;
 pub mod reconcile;
 pub mod sign;
 pub mod time;
+pub mod webhook;
 pub mod wechat;
 pub mod xml;
 

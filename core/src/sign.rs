@@ -212,12 +212,17 @@ pub fn wechat_sign(fields: &Fields, key: &SecretKey, sign_type: WechatSignType) 
     match sign_type {
         WechatSignType::Md5 => hex(&Md5::digest(string_sign_temp.as_bytes()), true),
         WechatSignType::HmacSha256 => {
-            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.expose().as_bytes())
-                .expect("HMAC takes keys of any length");
-            mac.update(string_sign_temp.as_bytes());
-            hex(&mac.finalize().into_bytes(), true)
+            hmac_sha256_hex(key.expose().as_bytes(), string_sign_temp.as_bytes()).to_ascii_uppercase()
         }
     }
+}
+
+/// Lowercase hex HMAC-SHA256 of `message` under `key` (WeChat's HMAC-SHA256 signature
+/// uppercases it; the webhook signature uses it as it is).
+pub fn hmac_sha256_hex(key: &[u8], message: &[u8]) -> String {
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes keys of any length");
+    mac.update(message);
+    hex(&mac.finalize().into_bytes(), false)
 }
 
 /// Verifies a WeChat v2 message over all its fields with the algorithm its `sign_type`

@@ -5,8 +5,23 @@
 use paycore::alipay::AlipayConfig;
 use paycore::api::{ApiError, ResultCode};
 use paycore::sign::{SecretKey, WechatSignType};
+use paycore::webhook;
 use paycore::wechat::WechatConfig;
 use worker::Env;
+
+/// Where and how events go to the merchant's backend.
+pub struct WebhookSettings {
+    /// `WEBHOOK_URL`.
+    pub url: String,
+    /// `WEBHOOK_SECRET` (at least 32 characters).
+    pub secret: SecretKey,
+    /// Retry delays (`WEBHOOK_RETRY_SCHEDULE`, seconds; default 10 s … 1 h, then hourly).
+    pub schedule: Vec<i64>,
+    /// When an undelivered event is failed (`WEBHOOK_GIVE_UP_SECONDS`, default 24 h).
+    pub give_up: i64,
+    /// One attempt's timeout (`WEBHOOK_TIMEOUT_MS`, default 10 s).
+    pub timeout_ms: u64,
+}
 
 /// The worker's settings.
 pub struct Config {
@@ -105,6 +120,25 @@ impl Config {
     /// True only in the test harness (`TEST_HOOKS=on`): the object's `/test/age` hook.
     pub fn test_hooks(&self) -> bool {
         self.get("TEST_HOOKS").as_deref() == Some("on")
+    }
+
+    /// Webhook settings: `None` when `WEBHOOK_URL` is empty (webhooks off); an error when
+    /// the secret is missing or shorter than 32 characters (nothing is delivered then).
+    pub fn webhook(&self) -> Option<Result<WebhookSettings, String>> {
+        let url = self.get("WEBHOOK_URL")?;
+        let Some(secret) = self.get("WEBHOOK_SECRET") else {
+            return Some(Err("WEBHOOK_SECRET is missing".into()));
+        };
+        if let Err(e) = webhook::check_secret(&secret) {
+            return Some(Err(e.to_string()));
+        }
+        let schedule = self
+            .get("WEBHOOK_RETRY_SCHEDULE")
+            .and_then(|s| webhook::parse_schedule(&s))
+            .unwrap_or_else(|| webhook::RETRY_SCHEDULE_SECS.to_vec());
+        let give_up = self.get("WEBHOOK_GIVE_UP_SECONDS").and_then(|v| v.parse().ok()).unwrap_or(webhook::GIVE_UP_SECS);
+        let timeout_ms = self.get("WEBHOOK_TIMEOUT_MS").and_then(|v| v.parse().ok()).unwrap_or(webhook::TIMEOUT_MS);
+        Some(Ok(WebhookSettings { url, secret: SecretKey::new(secret), schedule, give_up, timeout_ms }))
     }
 
     /// True when the demo shop endpoints are on (`DEMO_SHOP=on`).

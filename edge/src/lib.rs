@@ -10,7 +10,7 @@
 //! | `POST /notify/alipay` | Alipay trade notifies |
 //! | `POST /notify/alipay/refund/<order_no>` | Alipay `batch_refund_notify` of that order's refunds |
 //! | `GET /return/alipay` | Alipay's buyer return, verified, then on to the merchant's page |
-//! | `GET /demo/config`, `POST /demo/order` | the demo shop's backend (`DEMO_SHOP=on` only) |
+//! | `GET /demo/config`, `POST /demo/order`, `POST /demo/webhook`, `GET /demo/told` | the demo shop's backend (`DEMO_SHOP=on` only) |
 //! | `POST /test/age` | moves an order's clock back (`TEST_HOOKS=on` only, the test harness) |
 
 mod checks;
@@ -18,6 +18,7 @@ mod commands;
 mod config;
 mod demo;
 mod errors;
+mod event_log;
 mod forward;
 mod merchant;
 mod notify;
@@ -29,6 +30,7 @@ mod outbound;
 mod projection;
 mod providers;
 mod reply;
+mod webhooks;
 
 pub use object::OrderObject;
 
@@ -83,7 +85,7 @@ async fn api(
         (Command::ListOrders(r), _) => reply::ok(&projection::list(config, r).await?)
             .map(|resp| (resp, false))
             .map_err(|e| ApiError::new(ResultCode::Internal, e.to_string())),
-        (_, Some(order_no)) => Ok((forward::command(config, order_no, &body, allowed_origin).await?, true)),
+        (_, Some(order_no)) => Ok((forward::command(config, &order_no, &body, allowed_origin).await?, true)),
         (_, None) => Err(errors::internal("a command without an order")),
     }
 }
@@ -150,6 +152,23 @@ async fn route(mut req: Request, config: &Config) -> Result<Response> {
             Ok(resp) => Ok(resp),
             Err(e) => reply::error(&e),
         },
+        (Method::Post, "/demo/webhook") => {
+            let signature = req.headers().get(paycore::webhook::SIGNATURE_HEADER)?;
+            let Some(body) = read_body(&mut req, 256 * 1024).await? else {
+                return reply::error(&ApiError::new(ResultCode::BodyTooLarge, "too large"));
+            };
+            match demo::receive_webhook(config, &body, signature.as_deref(), object::now()).await {
+                Ok(()) => reply::ok(&serde_json::json!({"received": true})),
+                Err(e) => reply::error(&e),
+            }
+        }
+        (Method::Get, "/demo/told") => {
+            let order_no = url.split_once("order_no=").map_or("", |(_, v)| v.split('&').next().unwrap_or(""));
+            match demo::told(config, order_no).await {
+                Ok(told) => reply::ok(&serde_json::json!({"result": 0, "msg": "", "told": told})),
+                Err(e) => reply::error(&e),
+            }
+        }
         (Method::Post, "/test/age") => match test_age(req, config).await {
             Ok(resp) => Ok(resp),
             Err(e) => reply::error(&e),

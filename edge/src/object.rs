@@ -15,7 +15,7 @@
 
 use std::cell::Cell;
 
-use paycore::api::{ApiError, Command, ResultCode, parse_command};
+use paycore::api::{ApiError, Command, EventReply, EventsReply, ResultCode, parse_command};
 use paycore::order::Order;
 use paycore::policy;
 use worker::{DurableObject, Env, Request, Response, Result, State, console_log, durable_object};
@@ -23,7 +23,7 @@ use worker::{DurableObject, Env, Request, Response, Result, State, console_log, 
 use crate::config::Config;
 use crate::order_store::{Applied, OrderStore};
 use crate::projection::Projection;
-use crate::{checks, commands, merchant, notify, reply};
+use crate::{checks, commands, merchant, notify, reply, webhooks};
 
 /// The order's Durable Object.
 #[durable_object]
@@ -37,8 +37,13 @@ pub struct OrderObject {
     pub(crate) checking: Cell<bool>,
     /// A refund is being sent: another waits for it, then plans against its result.
     pub(crate) refunding: Cell<bool>,
+    /// A webhook delivery is running: one at a time, in order.
+    pub(crate) delivering: Cell<bool>,
     /// The alarm this instance set (ms since the epoch), to skip setting it again.
     alarm_at: Cell<Option<i64>>,
+    /// When the providers are next due to be asked (Unix seconds): an alarm that fires
+    /// earlier (for a webhook) does not ask them.
+    check_at: Cell<Option<i64>>,
     projection: Projection,
 }
 
@@ -83,9 +88,17 @@ impl OrderObject {
         self.projection.refresh(&self.state, &self.config(), &order, now);
     }
 
+    /// Sets the alarm to the next provider check or webhook attempt, whichever is first.
     async fn schedule(&self, order: &Order, now: i64) {
         let storage = self.state.storage();
-        let next_ms = policy::next_check_at(order, now).map(|at| at * 1000);
+        let check_at = policy::next_check_at(order, now);
+        self.check_at.set(check_at);
+        let event_at = self.store().ok().and_then(|s| s.next_event_at().ok().flatten());
+        let next_ms = match (check_at, event_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+        .map(|at| at * 1000);
         if next_ms == self.alarm_at.get() {
             return;
         }
@@ -113,6 +126,13 @@ impl OrderObject {
             Command::CloseOrder(_) => reply::ok(&merchant::close_order(self, &config, now).await?),
             Command::Refund(r) => reply::ok(&merchant::refund(self, &config, r, now).await?),
             Command::QueryOrder(_) => reply::ok(&merchant::query_order(self)?),
+            Command::ListEvents(_) => {
+                reply::ok(&EventsReply { result: 0, msg: String::new(), events: self.store()?.events()? })
+            }
+            Command::ResendEvent(r) => {
+                let event = webhooks::resend(self, &config, &r.event_id, now).await?;
+                reply::ok(&EventReply { result: 0, msg: String::new(), event })
+            }
             Command::ListOrders(_) => return Err(ApiError::new(ResultCode::NotFound, "ListOrders is not an order's")),
         };
         resp.map_err(|e| ApiError::new(ResultCode::Internal, e.to_string()))
@@ -174,7 +194,9 @@ impl DurableObject for OrderObject {
             last_asked: Cell::new(None),
             checking: Cell::new(false),
             refunding: Cell::new(false),
+            delivering: Cell::new(false),
             alarm_at: Cell::new(None),
+            check_at: Cell::new(None),
             projection: Projection::default(),
         }
     }
@@ -194,16 +216,23 @@ impl DurableObject for OrderObject {
         let now = now();
         self.alarm_at.set(None);
         if let Ok(Some(order)) = self.store().and_then(|s| s.load()) {
+            let config = self.config();
             let due = policy::due_checks(&order, now);
-            if !due.is_empty()
+            let check_due = self.check_at.get().is_none_or(|at| now >= at);
+            if check_due
+                && !due.is_empty()
                 && !self.checking.get()
-                && let Err(e) = checks::run(self, &self.config(), due, now).await
+                && let Err(e) = checks::run(self, &config, due, now).await
             {
                 log_error("alarm check", &e);
             }
+            if let Err(e) = webhooks::deliver_due(self, &config).await {
+                log_error("webhook delivery", &e);
+            }
             // Always re-arm from the order as it is now, changed or not.
             if let Ok(order) = self.store().and_then(|s| s.load_existing()) {
-                self.schedule(&order, now).await;
+                self.alarm_at.set(None);
+                self.schedule(&order, crate::object::now()).await;
             }
             self.settle(now).await;
         }

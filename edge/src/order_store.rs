@@ -22,7 +22,7 @@ pub struct Applied {
 
 /// The order row of one object.
 pub struct OrderStore {
-    sql: SqlStorage,
+    pub(crate) sql: SqlStorage,
     cache: RefCell<Option<Order>>,
     dirty: Cell<bool>,
 }
@@ -35,6 +35,7 @@ impl OrderStore {
             None,
         )
         .map_err(errors::storage)?;
+        crate::event_log::create_table(&sql)?;
         Ok(Self { sql, cache: RefCell::new(None), dirty: Cell::new(false) })
     }
 
@@ -59,7 +60,9 @@ impl OrderStore {
         self.load()?.ok_or_else(errors::order_not_found)
     }
 
-    fn save(&self, order: &Order) -> Result<(), ApiError> {
+    /// Writes the order and, in the same synchronous run (one atomic commit), the webhook
+    /// events its change from `before` makes.
+    fn save(&self, before: Option<&Order>, order: &Order, now: i64) -> Result<(), ApiError> {
         let json = serde_json::to_string(order).map_err(errors::storage)?;
         self.sql
             .exec(
@@ -67,6 +70,11 @@ impl OrderStore {
                 vec![SqlStorageValue::String(json)],
             )
             .map_err(errors::storage)?;
+        if let Some(before) = before {
+            for kind in paycore::webhook::events_between(before, order) {
+                self.record_event(&kind, order, now)?;
+            }
+        }
         *self.cache.borrow_mut() = Some(order.clone());
         self.dirty.set(true);
         Ok(())
@@ -83,20 +91,21 @@ impl OrderStore {
         match self.load()? {
             Some(existing) => Ok((existing, false)),
             None => {
-                self.save(&order)?;
+                self.save(None, &order, order.created_at)?;
                 Ok((order, true))
             }
         }
     }
 
-    /// Re-reads the order, lets `edit` change a copy, and stores it when it differs.
+    /// Re-reads the order, lets `edit` change a copy (sessions, `return_url`, test aging:
+    /// never its state, which only events change), and stores it when it differs.
     pub fn update(&self, edit: impl FnOnce(&mut Order)) -> Result<(Order, bool), ApiError> {
         let before = self.load_existing()?;
         let mut order = before.clone();
         edit(&mut order);
         let changed = order != before;
         if changed {
-            self.save(&order)?;
+            self.save(None, &order, order.created_at)?;
         }
         Ok((order, changed))
     }
@@ -104,7 +113,8 @@ impl OrderStore {
     /// Applies events to the current order (re-read here, never a copy from before an
     /// await) and stores it once if any changed it. A refused event changes nothing.
     pub fn apply(&self, events: Vec<Event>, now: i64) -> Result<Applied, ApiError> {
-        let mut order = self.load_existing()?;
+        let before = self.load_existing()?;
+        let mut order = before.clone();
         let history_before = order.history.len();
         let mut changed = false;
         for event in events {
@@ -115,7 +125,7 @@ impl OrderStore {
             }
         }
         if changed {
-            self.save(&order)?;
+            self.save(Some(&before), &order, now)?;
         }
         let transitions = order.history.len() - history_before;
         Ok(Applied { order, transitions })

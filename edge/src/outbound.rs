@@ -79,3 +79,54 @@ pub async fn send(config: &Config, req: &HttpRequest) -> Result<Vec<u8>, Transpo
         }
     }
 }
+
+/// POSTs a webhook to the merchant's endpoint: `headers` and the exact `body`, redirects not
+/// followed, at most `timeout_ms`. Returns the attempt as it went (status or error, time).
+pub async fn post_webhook(
+    url: &str,
+    headers: &[(&str, String)],
+    body: &str,
+    timeout_ms: u64,
+) -> paycore::webhook::Attempt {
+    let started = worker::Date::now().as_millis();
+    let at = (started / 1000) as i64;
+    let finish = |status: Option<u16>, error: Option<String>| paycore::webhook::Attempt {
+        at,
+        status,
+        error,
+        duration_ms: worker::Date::now().as_millis().saturating_sub(started),
+    };
+    let request = (|| {
+        let h = Headers::new();
+        for (name, value) in headers {
+            h.set(name, value)?;
+        }
+        let mut init = RequestInit::new();
+        init.with_method(worker::Method::Post)
+            .with_headers(h)
+            .with_redirect(worker::RequestRedirect::Manual)
+            .with_body(Some(body.into()));
+        Request::new_with_init(url, &init)
+    })();
+    let request = match request {
+        Ok(r) => r,
+        Err(e) => return finish(None, Some(format!("bad request: {e}"))),
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let call = async {
+        let mut resp = Fetch::Request(request).send_with_signal(&signal).await?;
+        let status = resp.status_code();
+        // Read (and drop) the answer so the connection is released.
+        let _ = resp.bytes().await;
+        Ok::<u16, worker::Error>(status)
+    };
+    match select(Box::pin(call), Delay::from(Duration::from_millis(timeout_ms))).await {
+        Either::Left((Ok(status), _)) => finish(Some(status), None),
+        Either::Left((Err(e), _)) => finish(None, Some(e.to_string())),
+        Either::Right(_) => {
+            controller.abort();
+            finish(None, Some(format!("no answer within {timeout_ms} ms")))
+        }
+    }
+}

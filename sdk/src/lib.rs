@@ -11,6 +11,8 @@
 mod js;
 pub mod qr;
 mod types;
+#[cfg(feature = "webhook")]
+mod webhook;
 
 use js_sys::{Function, Reflect};
 use paycore::OrderNo;

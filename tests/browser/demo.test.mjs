@@ -85,6 +85,9 @@ describe("Alipay in the demo", () => {
     assert.equal(url.searchParams.get("pay_state"), "1");
     await page.waitForSelector("#result-status[data-state=paid]", { timeout: 5000 });
     assert.equal(await page.textContent("#result-status"), "Payment received");
+    // The shop's backend was told by a signed webhook, which it verified.
+    await page.waitForSelector("#merchant-told:not([hidden])", { timeout: 10_000 });
+    assert.match(await page.getAttribute("#merchant-told", "data-event-id"), /^evt_demo\d+[0-9A-Za-z]+\.\d+$/);
     assert.equal(await page.textContent("#order-no"), url.searchParams.get("order_no"));
     await page.close();
   });

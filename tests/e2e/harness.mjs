@@ -37,6 +37,8 @@ export async function startStack({ vars = {} } = {}) {
     ALLOWED_ORIGINS: "https://shop.example",
     PROVIDER_TIMEOUT_MS: "1500",
     TEST_HOOKS: "on",
+    // Webhooks go to the test's own receiver when it names one (see webhooks.test.mjs).
+    WEBHOOK_URL: "",
     ...vars,
   };
   const logs = [];

@@ -1,16 +1,26 @@
 // Secrets: after a workload that touches every path (both wallets, notifies, returns,
-// close, refund, errors and faults), no reply, log line, KV value or provider request
-// contains a provider key or the merchant token.
+// close, refund, errors and faults, webhooks), no reply, log line, KV value, provider
+// request or webhook delivery contains a provider key, the merchant token or the webhook
+// secret.
 import assert from "node:assert/strict";
 import { after, before, it } from "node:test";
-import { startStack } from "../e2e/harness.mjs";
+import { DEV, startStack } from "../e2e/harness.mjs";
+import { startReceiver } from "../e2e/receiver.mjs";
 
 let s;
-before(async () => (s = await startStack()));
-after(() => s.stop());
+let hook;
+before(async () => {
+  hook = await startReceiver();
+  s = await startStack({ vars: { WEBHOOK_URL: hook.url, WEBHOOK_SECRET: DEV.WEBHOOK_SECRET } });
+});
+after(async () => {
+  await s.stop();
+  await hook.close();
+});
 
 it("no secret appears in replies, logs, KV or provider traffic", async () => {
-  const secrets = { WECHAT_API_KEY: s.bindings.WECHAT_API_KEY, ALIPAY_KEY: s.bindings.ALIPAY_KEY, MERCHANT_TOKEN: s.bindings.MERCHANT_TOKEN };
+  const secrets = { WECHAT_API_KEY: s.bindings.WECHAT_API_KEY, ALIPAY_KEY: s.bindings.ALIPAY_KEY, MERCHANT_TOKEN: s.bindings.MERCHANT_TOKEN, WEBHOOK_SECRET: s.bindings.WEBHOOK_SECRET };
+  assert.ok(secrets.WEBHOOK_SECRET.length >= 32);
   // Workload.
   for (const [no, wallet] of [["sec_wx_0001", "wechat"], ["sec_ali_001", "alipay"]]) {
     await s.createOrder(no, 321);
@@ -34,6 +44,9 @@ it("no secret appears in replies, logs, KV or provider traffic", async () => {
   const cashier = await fetch(`${s.sandboxUrl}/alipay/cashier/pay`, { method: "POST", body: "out_trade_no=sec_ali_001", redirect: "manual" });
   await fetch(cashier.headers.get("location") ?? s.url, { redirect: "manual" });
 
+  for (let i = 0; i < 50 && hook.received.length < 4; i++) await new Promise((r) => setTimeout(r, 100));
+  await s.api({ cmd: "ListEvents", order_no: "sec_wx_0001" }, { token: true });
+
   // Everything the outside world could see.
   const kvValues = [];
   for (const { name } of (await s.kv.list()).keys) kvValues.push(`${name}=${await s.kv.get(name)}`);
@@ -44,6 +57,7 @@ it("no secret appears in replies, logs, KV or provider traffic", async () => {
     kv: kvValues,
     "notify replies": notifyReplies,
     "provider requests": s.sandbox.state.requests,
+    "webhook deliveries": hook.received.map((r) => `${JSON.stringify(r.headers)}\n${r.body}`),
   };
   let scanned = 0;
   for (const [where, items] of Object.entries(haystacks)) {

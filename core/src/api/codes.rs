@@ -54,11 +54,13 @@ pub enum ResultCode {
     RefundConflict,
     /// -25: the order has no payment with this `transaction_id`.
     PaymentNotFound,
+    /// -26: no webhook event with this `event_id`.
+    EventNotFound,
 }
 
 impl ResultCode {
     /// Every code, in table order.
-    pub const ALL: [ResultCode; 24] = [
+    pub const ALL: [ResultCode; 25] = [
         Self::Ok,
         Self::MalformedJson,
         Self::UnknownCommand,
@@ -83,6 +85,7 @@ impl ResultCode {
         Self::RefundTooLarge,
         Self::RefundConflict,
         Self::PaymentNotFound,
+        Self::EventNotFound,
     ];
 
     /// The numeric `result`.
@@ -112,6 +115,7 @@ impl ResultCode {
             Self::RefundTooLarge => -23,
             Self::RefundConflict => -24,
             Self::PaymentNotFound => -25,
+            Self::EventNotFound => -26,
         }
     }
 
@@ -126,7 +130,7 @@ impl ResultCode {
             Self::Ok => 200,
             Self::MalformedJson | Self::UnknownCommand | Self::InvalidField | Self::ReturnUrlNotAllowed => 400,
             Self::Unauthorized => 401,
-            Self::NotFound | Self::OrderNotFound | Self::PaymentNotFound => 404,
+            Self::NotFound | Self::OrderNotFound | Self::PaymentNotFound | Self::EventNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::OrderConflict
             | Self::OrderNotPayable
@@ -170,6 +174,7 @@ impl ResultCode {
             Self::RefundTooLarge => "the refund exceeds what is left to refund of the payment",
             Self::RefundConflict => "`refund_no` was used for another payment or amount",
             Self::PaymentNotFound => "the order has no payment with this `transaction_id`",
+            Self::EventNotFound => "no webhook event with this `event_id`",
         }
     }
 }

@@ -37,6 +37,10 @@ pub enum Command {
     QueryOrder(OrderRef),
     /// `ListOrders` (merchant): orders from the listing projection (eventually consistent).
     ListOrders(ListOrdersRequest),
+    /// `ListEvents` (merchant): an order's webhook events with their delivery attempts.
+    ListEvents(OrderRef),
+    /// `ResendEvent` (merchant): delivers an event again now (same id and body).
+    ResendEvent(ResendEventRequest),
 }
 
 impl Command {
@@ -51,6 +55,8 @@ impl Command {
             Self::Refund(_) => "Refund",
             Self::QueryOrder(_) => "QueryOrder",
             Self::ListOrders(_) => "ListOrders",
+            Self::ListEvents(_) => "ListEvents",
+            Self::ResendEvent(_) => "ResendEvent",
         }
     }
 
@@ -58,19 +64,27 @@ impl Command {
     pub fn is_merchant_only(&self) -> bool {
         matches!(
             self,
-            Self::CreateOrder(_) | Self::CloseOrder(_) | Self::Refund(_) | Self::QueryOrder(_) | Self::ListOrders(_)
+            Self::CreateOrder(_)
+                | Self::CloseOrder(_)
+                | Self::Refund(_)
+                | Self::QueryOrder(_)
+                | Self::ListOrders(_)
+                | Self::ListEvents(_)
+                | Self::ResendEvent(_)
         )
     }
 
     /// The order the command is about (`None` for `ListOrders`): its object answers it.
-    pub fn order_no(&self) -> Option<&OrderNo> {
+    /// `ResendEvent` names it inside the event id.
+    pub fn order_no(&self) -> Option<OrderNo> {
         match self {
-            Self::Pay(r) => Some(&r.order_no),
-            Self::WechatPay(r) => Some(&r.order_no),
-            Self::WechatPayState(r) => Some(&r.order_no),
-            Self::CreateOrder(r) => Some(&r.order_no),
-            Self::Refund(r) => Some(&r.order_no),
-            Self::CloseOrder(r) | Self::QueryOrder(r) => Some(&r.order_no),
+            Self::Pay(r) => Some(r.order_no.clone()),
+            Self::WechatPay(r) => Some(r.order_no.clone()),
+            Self::WechatPayState(r) => Some(r.order_no.clone()),
+            Self::CreateOrder(r) => Some(r.order_no.clone()),
+            Self::Refund(r) => Some(r.order_no.clone()),
+            Self::CloseOrder(r) | Self::QueryOrder(r) | Self::ListEvents(r) => Some(r.order_no.clone()),
+            Self::ResendEvent(r) => crate::webhook::order_of_event(&r.event_id),
             Self::ListOrders(_) => None,
         }
     }
@@ -205,6 +219,13 @@ pub struct ListOrdersRequest {
     pub limit: Option<u32>,
 }
 
+/// `ResendEvent` request (merchant only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResendEventRequest {
+    /// The event's id (`evt_<order_no>.<n>`).
+    pub event_id: String,
+}
+
 /// Default and largest `ListOrders` page.
 pub const LIST_LIMIT: (u32, u32) = (100, 1000);
 
@@ -255,6 +276,8 @@ pub fn parse_command(body: &[u8]) -> Result<Command, ApiError> {
         "Refund" => Command::Refund(decode(map)?),
         "QueryOrder" => Command::QueryOrder(decode(map)?),
         "ListOrders" => Command::ListOrders(decode(map)?),
+        "ListEvents" => Command::ListEvents(decode(map)?),
+        "ResendEvent" => Command::ResendEvent(decode(map)?),
         other => {
             let shown: String = other.chars().take(32).collect();
             return Err(ApiError::new(ResultCode::UnknownCommand, format!("unknown cmd `{shown}`")));
@@ -315,6 +338,10 @@ fn validate(command: &Command) -> Result<(), ApiError> {
             }
             Ok(())
         }
+        Command::ResendEvent(r) => match crate::webhook::order_of_event(&r.event_id) {
+            Some(_) => Ok(()),
+            None => Err(invalid("event_id must be an event id (evt_<order_no>.<n>)")),
+        },
         Command::ListOrders(r) => {
             if !(1..=LIST_LIMIT.1).contains(&r.limit()) {
                 return Err(invalid(format!("limit must be 1 to {}", LIST_LIMIT.1)));

@@ -243,3 +243,26 @@ impl PayState {
         }
     }
 }
+
+/// `ListEvents` reply: the order's webhook events, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsReply {
+    /// 0.
+    pub result: i32,
+    /// "".
+    pub msg: String,
+    /// The events.
+    pub events: Vec<crate::webhook::EventRecord>,
+}
+
+/// `ResendEvent` reply: the event after the attempt made now (or queued behind one in
+/// flight).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventReply {
+    /// 0.
+    pub result: i32,
+    /// "".
+    pub msg: String,
+    /// The event.
+    pub event: crate::webhook::EventRecord,
+}
