@@ -113,6 +113,7 @@ impl OrderStore {
         event.attempts.push(attempt);
         let attempts = serde_json::to_string(&event.attempts).map_err(errors::storage)?;
         let next = next_at.map_or(SqlStorageValue::Null, SqlStorageValue::Integer);
+        self.events_dirty.set(true);
         self.sql
             .exec(
                 "UPDATE webhook_events SET state = ?, next_at = ?, attempts = ? WHERE id = ?",
@@ -129,6 +130,7 @@ impl OrderStore {
 
     /// Makes an event pending again, due at `now` (`ResendEvent`).
     pub fn requeue(&self, id: &str, now: i64) -> Result<(), ApiError> {
+        self.events_dirty.set(true);
         self.sql
             .exec(
                 "UPDATE webhook_events SET state = 'pending', next_at = ? WHERE id = ?",

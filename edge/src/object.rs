@@ -73,11 +73,12 @@ impl OrderObject {
         }
     }
 
-    /// After a request or alarm: when the stored order changed, set the alarm for its next
-    /// check and refresh the listing projection.
+    /// After a request or alarm: when the stored order or its events changed, set the alarm
+    /// for the next check or delivery, and refresh the listing projection when the order did.
     async fn settle(&self, now: i64) {
         let Ok(store) = self.store() else { return };
-        if !store.take_dirty() {
+        let (order_changed, events_changed) = store.take_dirty();
+        if !order_changed && !events_changed {
             return;
         }
         let order = match store.load_existing() {
@@ -85,7 +86,9 @@ impl OrderObject {
             Err(e) => return log_error("settle", &e),
         };
         self.schedule(&order, now).await;
-        self.projection.refresh(&self.state, &self.config(), &order, now);
+        if order_changed {
+            self.projection.refresh(&self.state, &self.config(), &order, now);
+        }
     }
 
     /// Sets the alarm to the next provider check or webhook attempt, whichever is first.

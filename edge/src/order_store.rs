@@ -24,7 +24,10 @@ pub struct Applied {
 pub struct OrderStore {
     pub(crate) sql: SqlStorage,
     cache: RefCell<Option<Order>>,
+    /// The order row was written since the object last settled.
     dirty: Cell<bool>,
+    /// The event log was written (an attempt, a resend) since the object last settled.
+    pub(crate) events_dirty: Cell<bool>,
 }
 
 impl OrderStore {
@@ -36,7 +39,7 @@ impl OrderStore {
         )
         .map_err(errors::storage)?;
         crate::event_log::create_table(&sql)?;
-        Ok(Self { sql, cache: RefCell::new(None), dirty: Cell::new(false) })
+        Ok(Self { sql, cache: RefCell::new(None), dirty: Cell::new(false), events_dirty: Cell::new(false) })
     }
 
     /// The order, if this object holds one.
@@ -80,10 +83,10 @@ impl OrderStore {
         Ok(())
     }
 
-    /// True once after the order was written (the object then re-arms its alarm and
-    /// refreshes the projection).
-    pub fn take_dirty(&self) -> bool {
-        self.dirty.replace(false)
+    /// What was written since the last call: (the order, the event log). The object then
+    /// re-arms its alarm, and refreshes the projection when the order changed.
+    pub fn take_dirty(&self) -> (bool, bool) {
+        (self.dirty.replace(false), self.events_dirty.replace(false))
     }
 
     /// Stores a new order unless one exists; returns the stored order and whether it is new.

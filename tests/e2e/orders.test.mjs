@@ -3,24 +3,13 @@
 // (alarms) with no page open, polls that cannot amplify, and KV as a projection only.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startStack } from "./harness.mjs";
+import { sleep, startStack, until } from "./harness.mjs";
 
 let s;
 before(async () => (s = await startStack()));
 after(() => s.stop());
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const merchant = (cmd) => s.api(cmd, { token: true });
-
-async function until(what, fn, ok, ms = 15_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) assert.fail(`${what}: not reached in ${ms} ms (last: ${JSON.stringify(v)})`);
-    await sleep(200);
-  }
-}
 
 async function paidWechat(no, fee = 1000) {
   await s.createOrder(no, fee);

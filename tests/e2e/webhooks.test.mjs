@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { startStack } from "./harness.mjs";
+import { sleep, startStack, until } from "./harness.mjs";
 import { startReceiver } from "./receiver.mjs";
 
 const SECRET = "test-webhook-secret-0123456789abcdef-xyz";
@@ -21,18 +21,7 @@ after(async () => {
   await hook.close();
 });
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const merchant = (cmd) => s.api(cmd, { token: true });
-
-async function until(what, fn, ok, ms = 15_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) assert.fail(`${what}: not reached in ${ms} ms (last: ${JSON.stringify(v)?.slice(0, 300)})`);
-    await sleep(100);
-  }
-}
 
 /** The receiver's check, written with node:crypto only, as a merchant would. */
 function independentlyVerified(req, secret = SECRET) {
