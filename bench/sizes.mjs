@@ -24,7 +24,7 @@ export function bundle(contents, resolveDir, format = "esm") {
 }
 
 export function sizes(root) {
-  const worker = add(measure(readFileSync(join(root, "edge/build/index_bg.wasm"))), measure(readFileSync(join(root, "edge/build/index.js"))));
+  const worker = [join(root, "edge/build/index.js"), join(root, "edge/entry.js")].reduce((sum, f) => add(sum, measure(readFileSync(f))), measure(readFileSync(join(root, "edge/build/index_bg.wasm"))));
   const sdkDir = join(root, "pkg/dist/web");
   const glue = bundle(`export * from "./paybridge.js"; export { default } from "./paybridge.js";`, sdkDir);
   const sdkWasm = measure(readFileSync(join(sdkDir, "paybridge_bg.wasm")));

@@ -11,8 +11,8 @@ mod reply;
 pub use codes::{ApiError, ResultCode};
 pub use command::{
     Command, CreateOrderRequest, DEFAULT_EXPIRE_SECONDS, LIST_LIMIT, ListOrdersRequest, MAX_BODY_BYTES,
-    MAX_EXPIRE_SECONDS, MIN_EXPIRE_SECONDS, OrderRef, PayRequest, PayType, RefundRequest, ResendEventRequest,
-    StateRequest, WechatPayRequest, parse_command,
+    MAX_EXPIRE_SECONDS, MIN_EXPIRE_SECONDS, OrderRef, PayRequest, PayType, RefundRequest, ResendEventRequest, Route,
+    StateRequest, WechatPayRequest, authorize, parse_command, route,
 };
 pub use reply::{
     ErrorReply, EventReply, EventsReply, ListOrdersReply, OrderReply, OrderSummary, OrderView, PayInfo, PayReply,

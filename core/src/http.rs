@@ -81,6 +81,12 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
 }
 
+/// True when `origin` is in a comma-separated list of origins (`*` lists every origin):
+/// the rule of `ALLOWED_ORIGINS` and `RETURN_URL_ORIGINS`.
+pub fn origin_listed(list: &str, origin: &str) -> bool {
+    list.split(',').map(str::trim).any(|o| o == "*" || o == origin)
+}
+
 /// An order number as one URL path segment (`|` and `*` percent-encoded; the other
 /// order-number characters are unreserved).
 pub fn order_segment(order_no: &crate::OrderNo) -> String {
@@ -116,6 +122,10 @@ mod tests {
         }
         assert_eq!(origin_of("https://Shop.Example:8443/done?x#y").as_deref(), Some("https://shop.example:8443"));
         assert_eq!(origin_of("http://127.0.0.1:8787").as_deref(), Some("http://127.0.0.1:8787"));
+        assert!(origin_listed("https://a.example, https://b.example", "https://b.example"));
+        assert!(origin_listed("*", "https://any.example"));
+        assert!(!origin_listed("https://a.example", "https://a.example.evil"));
+        assert!(!origin_listed("", "https://a.example"));
         let no = crate::OrderNo::parse("a|b*c-d_e1").unwrap();
         assert_eq!(order_segment(&no), "a%7Cb%2Ac-d_e1");
         assert_eq!(parse_order_segment(&order_segment(&no)), Some(no));

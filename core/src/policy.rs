@@ -65,8 +65,7 @@ pub fn ensure_same_order(stored: &Order, req: &CreateOrderRequest) -> Result<(),
 /// The `return_url` origin rule: `RETURN_URL_ORIGINS` (comma-separated, `*` for any).
 pub fn ensure_return_origin(url: &str, allowed: &str) -> Result<(), ApiError> {
     let origin = crate::http::origin_of(url);
-    let listed = allowed.split(',').map(str::trim).any(|o| o == "*" || Some(o) == origin.as_deref());
-    if listed {
+    if origin.as_deref().is_some_and(|o| crate::http::origin_listed(allowed, o)) || allowed.trim() == "*" {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -81,8 +81,8 @@ impl Config {
     }
 
     /// The merchant's Bearer token.
-    pub fn merchant_token(&self) -> Result<SecretKey, ApiError> {
-        self.required("MERCHANT_TOKEN").map(SecretKey::new)
+    pub fn merchant_token(&self) -> Option<SecretKey> {
+        self.get("MERCHANT_TOKEN").map(SecretKey::new)
     }
 
     /// An absolute URL on this worker (notify and return URLs).
@@ -93,7 +93,7 @@ impl Config {
     /// Whether `origin` may call the API from a browser (`ALLOWED_ORIGINS`, comma-separated;
     /// `*` allows any).
     pub fn origin_allowed(&self, origin: &str) -> bool {
-        self.get("ALLOWED_ORIGINS").is_some_and(|list| list.split(',').map(str::trim).any(|o| o == "*" || o == origin))
+        self.get("ALLOWED_ORIGINS").is_some_and(|list| paycore::http::origin_listed(&list, origin))
     }
 
     /// Provider call timeout in milliseconds (default 8000).

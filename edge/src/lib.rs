@@ -19,6 +19,7 @@ mod config;
 mod demo;
 mod errors;
 mod event_log;
+mod fast;
 mod forward;
 mod merchant;
 mod notify;
@@ -35,7 +36,7 @@ mod webhooks;
 pub use object::OrderObject;
 
 use futures_util::StreamExt;
-use paycore::api::{ApiError, Command, MAX_BODY_BYTES, ResultCode, parse_command};
+use paycore::api::{ApiError, MAX_BODY_BYTES, ResultCode, Route};
 use paycore::form::RawForm;
 use worker::{Context, Env, Method, Request, Response, Result, event};
 
@@ -76,17 +77,13 @@ async fn api(
         .await
         .map_err(|e| ApiError::new(ResultCode::MalformedJson, format!("could not read body: {e}")))?
         .ok_or_else(|| ApiError::new(ResultCode::BodyTooLarge, format!("body exceeds {MAX_BODY_BYTES} bytes")))?;
-    let command = parse_command(&body)?;
-    if command.is_merchant_only() {
-        let auth = req.headers().get("authorization").ok().flatten();
-        merchant::authorize(config, auth.as_deref())?;
-    }
-    match (&command, command.order_no()) {
-        (Command::ListOrders(r), _) => reply::ok(&projection::list(config, r).await?)
+    let auth = req.headers().get("authorization").ok().flatten();
+    let token = config.merchant_token();
+    match paycore::api::route(&body, token.as_ref().map(|t| t.expose()), auth.as_deref())? {
+        Route::Listing(r) => reply::ok(&projection::list(config, &r).await?)
             .map(|resp| (resp, false))
             .map_err(|e| ApiError::new(ResultCode::Internal, e.to_string())),
-        (_, Some(order_no)) => Ok((forward::command(config, &order_no, &body, allowed_origin).await?, true)),
-        (_, None) => Err(errors::internal("a command without an order")),
+        Route::Order(order_no) => Ok((forward::command(config, &order_no, &body, allowed_origin).await?, true)),
     }
 }
 

@@ -6,7 +6,6 @@ use std::time::Duration;
 use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, RefundReply, RefundRequest, ResultCode};
 use paycore::order::{CloseReason, Event, Order, PayState, Provider, Source};
 use paycore::policy::{self, CloseStep, RefundPlan};
-use paycore::sign::secret_eq;
 use worker::Delay;
 
 use crate::config::Config;
@@ -16,17 +15,6 @@ use crate::{checks, errors};
 
 /// How long a `Refund` waits for another refund of the same order to be sent.
 const REFUND_WAIT_MS: u64 = 15_000;
-
-/// Checks `Authorization: Bearer <token>` in constant time (`-5` otherwise).
-pub fn authorize(config: &Config, authorization: Option<&str>) -> Result<(), ApiError> {
-    let expected = config.merchant_token()?;
-    let given = authorization.and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
-    if !given.is_empty() && secret_eq(expected.expose().as_bytes(), given.as_bytes()) {
-        Ok(())
-    } else {
-        Err(ApiError::new(ResultCode::Unauthorized, "merchant commands need Authorization: Bearer <MERCHANT_TOKEN>"))
-    }
-}
 
 /// `CreateOrder`: the only way an amount enters the system. Repeating it with the same
 /// content returns the stored order; with different content it fails with `-11`.

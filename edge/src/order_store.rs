@@ -58,6 +58,14 @@ impl OrderStore {
         Ok(Some(order))
     }
 
+    /// Reads the stored order without copying it (the state poll's hot path).
+    pub fn with_order<T>(&self, read: impl FnOnce(&Order) -> T) -> Result<Option<T>, ApiError> {
+        if self.cache.borrow().is_none() && self.load()?.is_none() {
+            return Ok(None);
+        }
+        Ok(self.cache.borrow().as_ref().map(read))
+    }
+
     /// The order, which must exist (`-10`).
     pub fn load_existing(&self) -> Result<Order, ApiError> {
         self.load()?.ok_or_else(errors::order_not_found)

@@ -25,7 +25,7 @@ describe("WeChat unifiedorder faults (WechatPay)", () => {
   for (const [fault, code] of Object.entries({ ...EXPECTED, orderpaid: -16 })) {
     it(`${fault} → ${code}, nothing stored, retry succeeds`, async () => {
       const no = await fresh();
-      await s.fault("wechat:unifiedorder", fault);
+      await s.fault("wechat:unifiedorder", fault, 1, no);
       const r = await s.api({ cmd: "WechatPay", order_no: no });
       assert.equal(r.json.result, code, r.text);
       assert.ok(r.status >= 500 && r.status < 600 && r.status !== 500, `HTTP ${r.status}`);
@@ -49,7 +49,7 @@ describe("orderquery and single_trade_query faults (WechatPayState)", () => {
         if (provider === "wechat") await s.codeUrl(no);
         else await s.openCashier(no);
         await s.pay(provider, no, { notify: false });
-        await s.fault(match, fault);
+        await s.fault(match, fault, 1, no);
         const during = await s.api({ cmd: "WechatPayState", order_no: no });
         assert.equal(during.json.result, 0);
         assert.equal(during.json.pay_state, 0, "nothing recorded from a faulty reply");
@@ -69,7 +69,7 @@ describe("close faults (CloseOrder)", () => {
     it(`closeorder ${fault} → ${code}, order stays waiting, retry closes`, async () => {
       const no = await fresh();
       await s.codeUrl(no);
-      await s.fault("wechat:closeorder", fault);
+      await s.fault("wechat:closeorder", fault, 1, no);
       const r = await s.api({ cmd: "CloseOrder", order_no: no }, { token: true });
       assert.equal(r.json.result, code, r.text);
       assert.equal((await s.record(no)).state, 0);
@@ -83,7 +83,7 @@ describe("close faults (CloseOrder)", () => {
     it(`close_trade ${fault} → ${EXPECTED[fault]}, order stays waiting, retry closes`, async () => {
       const no = await fresh();
       await s.openCashier(no);
-      await s.fault("alipay:close_trade", fault);
+      await s.fault("alipay:close_trade", fault, 1, no);
       const r = await s.api({ cmd: "CloseOrder", order_no: no }, { token: true });
       assert.equal(r.json.result, EXPECTED[fault], r.text);
       assert.equal((await s.record(no)).state, 0);
@@ -99,7 +99,7 @@ describe("refund faults (Refund)", () => {
       const no = await fresh();
       await s.codeUrl(no);
       await s.pay("wechat", no);
-      await s.fault("wechat:refund", fault);
+      await s.fault("wechat:refund", fault, 1, no);
       const r = await s.api({ cmd: "Refund", order_no: no }, { token: true });
       assert.equal(r.json.result, code, r.text);
       const rec = await s.record(no);
@@ -118,7 +118,7 @@ describe("refund faults (Refund)", () => {
       const no = await fresh();
       await s.openCashier(no);
       await s.pay("alipay", no);
-      await s.fault("alipay:refund", fault);
+      await s.fault("alipay:refund", fault, 1, no);
       const r = await s.api({ cmd: "Refund", order_no: no }, { token: true });
       assert.equal(r.json.result, EXPECTED[fault], r.text);
       assert.deepEqual((await s.record(no)).refunds, []);

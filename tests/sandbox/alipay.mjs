@@ -40,7 +40,9 @@ export function createAlipay(cfg, state, takeFault) {
       case "close_trade":
       case "refund_fastpay_by_platform_nopwd": {
         const api = { single_trade_query: "single_trade_query", close_trade: "close_trade", refund_fastpay_by_platform_nopwd: "refund" }[q.service];
-        const fault = takeFault(`alipay:${api}`);
+        const tradeNo = (q.detail_data ?? "").split("^")[0];
+        const order = q.out_trade_no ?? q.out_order_no ?? [...trades.values()].find((t) => t.trade_no === tradeNo)?.out_trade_no;
+        const fault = takeFault(`alipay:${api}`, order);
         if (fault === "timeout" || fault === "http500" || fault === "garbage") return { fault };
         if (fault === "systemerror") return err("SYSTEM_ERROR");
         return xml(services[q.service](q));

@@ -5,7 +5,7 @@
 // Test helpers (JSON):
 //   POST /sandbox/pay       {provider, out_trade_no, notify = true, times = 2}
 //   GET  /sandbox/notify    ?provider=&out_trade_no=   a fresh signed notify body
-//   POST /sandbox/faults    {match: "wechat:unifiedorder", fault, times = 1}
+//   POST /sandbox/faults    {match: "wechat:unifiedorder", fault, times = 1, order?}
 //        faults: timeout | http500 | garbage | systemerror | orderpaid | badsign | deny
 //   POST /sandbox/refunds   {status}   WeChat's status for new refunds (default SUCCESS)
 //   POST /sandbox/settle    {out_trade_no, status}   settles that WeChat order's PROCESSING refunds
@@ -37,8 +37,10 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
   const alipayCfg = { partner: v.ALIPAY_PARTNER, key: v.ALIPAY_KEY, sellerEmail: v.ALIPAY_SELLER_EMAIL };
   const state = { wechat: new Map(), alipay: new Map(), notifyIds: new Map(), faults: [], log: [], deliveries: 0, requests: [] };
 
-  function takeFault(name) {
-    const rule = state.faults.find((f) => f.match === name && f.times > 0);
+  // A rule with an `order` hits only requests about that out_trade_no (the order objects'
+  // own provider checks would otherwise take a fault meant for another test).
+  function takeFault(name, order) {
+    const rule = state.faults.find((f) => f.match === name && f.times > 0 && (!f.order || f.order === order));
     if (!rule) return null;
     rule.times -= 1;
     state.log.push({ fault: rule.fault, at: name });
@@ -92,7 +94,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     if (p.startsWith("/pay/") || p === "/secapi/pay/refund") {
       const name = p === "/secapi/pay/refund" ? "refund" : p.slice(5);
       if (!["unifiedorder", "orderquery", "closeorder", "refundquery"].includes(name) && name !== "refund") return { status: 404, type: "text/plain", body: "not found" };
-      const fault = peekTransportFault(`wechat:${name}`);
+      const fault = peekTransportFault(`wechat:${name}`, /<out_trade_no>(?:<!\[CDATA\[)?([^<\]]+)/.exec(body)?.[1]);
       if (fault) return { fault };
       return wechat.handle(name, req.method, body);
     }
@@ -130,7 +132,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     if (p === "/sandbox/faults" && req.method === "POST") {
       const f = safeJson(body);
       if (!f?.match || !f?.fault) return { status: 400, type: "application/json", body: '{"error":"match and fault are required"}' };
-      state.faults.push({ match: f.match, fault: f.fault, times: f.times ?? 1, delayMs: f.delayMs ?? 10_000 });
+      state.faults.push({ match: f.match, fault: f.fault, times: f.times ?? 1, delayMs: f.delayMs ?? 10_000, order: f.order });
       return { status: 200, type: "application/json", body: '{"ok":true}' };
     }
     if (p === "/sandbox/refunds" && req.method === "POST") {
@@ -164,8 +166,8 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
 
   // Transport faults (timeout, http500, garbage) are taken before any parsing, so they hit
   // whichever request comes next for that API.
-  function peekTransportFault(name) {
-    const rule = state.faults.find((f) => f.match === name && f.times > 0 && ["timeout", "http500", "garbage"].includes(f.fault));
+  function peekTransportFault(name, order) {
+    const rule = state.faults.find((f) => f.match === name && f.times > 0 && (!f.order || f.order === order) && ["timeout", "http500", "garbage"].includes(f.fault));
     if (!rule) return null;
     rule.times -= 1;
     state.log.push({ fault: rule.fault, at: name });

@@ -106,7 +106,7 @@ export function createWechat(cfg, state, takeFault) {
       state.log.push({ provider: "wechat", api: name, rejected: "SIGNERROR" });
       return commFail("签名错误");
     }
-    const fault = takeFault(`wechat:${name}`);
+    const fault = takeFault(`wechat:${name}`, r.out_trade_no);
     if (fault === "systemerror") return reply(r, fail("SYSTEMERROR", "系统超时"), undefined, name);
     if (fault === "orderpaid") return reply(r, fail("ORDERPAID", "该订单已支付"), undefined, name);
     const fields = handlers[name](r);

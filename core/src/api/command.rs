@@ -236,6 +236,44 @@ impl ListOrdersRequest {
     }
 }
 
+/// Where a parsed, authorized command goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// To the object of this order.
+    Order(OrderNo),
+    /// `ListOrders`: answered from the listing projection.
+    Listing(ListOrdersRequest),
+}
+
+/// Checks `Authorization: Bearer <token>` against the merchant token in constant time
+/// (`-5` otherwise; `-19` when no token is configured).
+pub fn authorize(merchant_token: Option<&str>, authorization: Option<&str>) -> Result<(), ApiError> {
+    let expected = merchant_token
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| ApiError::new(ResultCode::NotConfigured, "the worker setting MERCHANT_TOKEN is missing"))?;
+    let given = authorization.and_then(|h| h.strip_prefix("Bearer ")).unwrap_or("");
+    if !given.is_empty() && crate::sign::secret_eq(expected.as_bytes(), given.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(ResultCode::Unauthorized, "merchant commands need Authorization: Bearer <MERCHANT_TOKEN>"))
+    }
+}
+
+/// Parses an `/api` body, authorizes merchant commands, and says where the command goes.
+pub fn route(body: &[u8], merchant_token: Option<&str>, authorization: Option<&str>) -> Result<Route, ApiError> {
+    let command = parse_command(body)?;
+    if command.is_merchant_only() {
+        authorize(merchant_token, authorization)?;
+    }
+    match command {
+        Command::ListOrders(r) => Ok(Route::Listing(r)),
+        other => other
+            .order_no()
+            .map(Route::Order)
+            .ok_or_else(|| ApiError::new(ResultCode::Internal, "a command without an order")),
+    }
+}
+
 fn invalid(msg: impl Into<String>) -> ApiError {
     ApiError::new(ResultCode::InvalidField, msg)
 }
