@@ -5,7 +5,7 @@ use paycore::alipay::pay_url::{self, DirectPay};
 use paycore::api::{
     ApiError, PayInfo, PayReply, PayRequest, PayType, ResultCode, StateReply, WechatPayReply, WechatPayRequest,
 };
-use paycore::order::{AlipaySession, PayState, WechatSession};
+use paycore::order::{PayState, WechatSession};
 use paycore::policy;
 use paycore::wechat::reply::{self as wechat_reply, ReplyError};
 use paycore::wechat::{self, ErrorCode};
@@ -39,18 +39,7 @@ fn alipay_url(obj: &OrderObject, config: &Config, return_url: &str, now: i64) ->
     policy::ensure_payable(&order, now)?;
     policy::ensure_return_origin(return_url, &config.return_url_origins())?;
     let fixed = policy::fix_return_url(&order, return_url)?;
-    let order = if fixed.is_some() || order.alipay.is_none() {
-        store
-            .update(|o| {
-                if let Some(url) = fixed {
-                    o.return_url = Some(url);
-                }
-                o.alipay.get_or_insert(AlipaySession { issued_at: now });
-            })?
-            .0
-    } else {
-        order
-    };
+    let order = if fixed.is_some() || order.alipay.is_none() { store.start_alipay(fixed, now)? } else { order };
     Ok(pay_url::build(
         &ali,
         &DirectPay {
@@ -107,9 +96,8 @@ async fn wechat_code(obj: &OrderObject, config: &Config, now: i64) -> Result<(St
         Err(e) => return Err(errors::wechat(&e)),
     };
     // Re-read: a concurrent call may have stored a session while this one waited.
-    let (order, _) = store.update(|o| {
-        o.wechat.get_or_insert(WechatSession { code_url: reply.code_url, prepay_id: reply.prepay_id, created_at: now });
-    })?;
+    let order =
+        store.start_wechat(WechatSession { code_url: reply.code_url, prepay_id: reply.prepay_id, created_at: now })?;
     let session = order.wechat.as_ref().ok_or_else(|| errors::internal("code_url not stored"))?;
     Ok((session.code_url.clone(), order.expires_at))
 }

@@ -33,7 +33,8 @@ fn text(v: Option<SqlStorageValue>) -> Result<String, ApiError> {
 fn int(v: Option<SqlStorageValue>) -> Option<i64> {
     match v {
         Some(SqlStorageValue::Integer(i)) => Some(i),
-        Some(SqlStorageValue::Float(f)) => format!("{f}").parse().ok(),
+        // SQLite integers can arrive as JS numbers; the event log's are whole seconds.
+        Some(SqlStorageValue::Float(f)) => Some(f as i64),
         _ => None,
     }
 }

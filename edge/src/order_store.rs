@@ -7,7 +7,7 @@
 use std::cell::{Cell, RefCell};
 
 use paycore::api::ApiError;
-use paycore::order::{Event, Order, Outcome};
+use paycore::order::{AlipaySession, Event, Order, Outcome, WechatSession};
 use worker::{SqlStorage, SqlStorageValue};
 
 use crate::errors;
@@ -108,17 +108,35 @@ impl OrderStore {
         }
     }
 
-    /// Re-reads the order, lets `edit` change a copy (sessions, `return_url`, test aging:
-    /// never its state, which only events change), and stores it when it differs.
-    pub fn update(&self, edit: impl FnOnce(&mut Order)) -> Result<(Order, bool), ApiError> {
+    /// Re-reads the order, changes a copy, and stores it when it differs (sessions,
+    /// `return_url`, test aging: never the state, which only events change).
+    fn change(&self, edit: impl FnOnce(&mut Order)) -> Result<Order, ApiError> {
         let before = self.load_existing()?;
         let mut order = before.clone();
         edit(&mut order);
-        let changed = order != before;
-        if changed {
+        if order != before {
             self.save(None, &order, order.created_at)?;
         }
-        Ok((order, changed))
+        Ok(order)
+    }
+
+    /// Records the Alipay cashier session (its first issue time is kept) and fixes the
+    /// `return_url` when `policy::fix_return_url` said to.
+    pub fn start_alipay(&self, fix_return_url: Option<String>, now: i64) -> Result<Order, ApiError> {
+        self.change(|o| {
+            if let Some(url) = fix_return_url {
+                o.return_url = Some(url);
+            }
+            o.alipay.get_or_insert(AlipaySession { issued_at: now });
+        })
+    }
+
+    /// Records the WeChat Native session, unless a concurrent call stored one first (then
+    /// that one stays: WeChat answers a repeated `unifiedorder` with the same code).
+    pub fn start_wechat(&self, session: WechatSession) -> Result<Order, ApiError> {
+        self.change(|o| {
+            o.wechat.get_or_insert(session);
+        })
     }
 
     /// Applies events to the current order (re-read here, never a copy from before an
@@ -144,7 +162,7 @@ impl OrderStore {
 
     /// Shifts the order's times back by `seconds`, as if the clock had moved on (test hook).
     pub fn age(&self, seconds: i64) -> Result<Order, ApiError> {
-        self.update(|o| {
+        self.change(|o| {
             o.created_at -= seconds;
             o.expires_at -= seconds;
             if let Some(s) = &mut o.wechat {
@@ -157,6 +175,5 @@ impl OrderStore {
                 r.requested_at -= seconds;
             }
         })
-        .map(|(o, _)| o)
     }
 }
