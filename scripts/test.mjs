@@ -64,7 +64,7 @@ const nodeTest = (files) => [node22, ["--test", "--test-concurrency=1", "--test-
 
 await stage("cargo fmt --check", cargo, ["fmt", "--all", "--", "--check"]);
 await stage("cargo clippy -D warnings", cargo, ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
-await stage("clippy (wasm32: worker and SDK)", cargo, ["clippy", "-p", "payworker", "-p", "paysdk", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]);
+await stage("clippy (wasm32: worker and SDK)", cargo, ["clippy", "-p", "payworker", "-p", "paysdk", "--features", "paysdk/webhook", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"]);
 await stage("native tests (cargo test)", cargo, ["test", "--workspace"], { count: countCargo });
 await stage("paysign from a release build", cargo, ["test", "--release", "-p", "paysign", "--test", "paysign"], { count: countCargo });
 const built = await stage("build worker and SDK", "node", ["scripts/build.mjs"]);
