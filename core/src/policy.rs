@@ -65,7 +65,7 @@ pub fn ensure_same_order(stored: &Order, req: &CreateOrderRequest) -> Result<(),
 /// The `return_url` origin rule: `RETURN_URL_ORIGINS` (comma-separated, `*` for any).
 pub fn ensure_return_origin(url: &str, allowed: &str) -> Result<(), ApiError> {
     let origin = crate::http::origin_of(url);
-    if origin.as_deref().is_some_and(|o| crate::http::origin_listed(allowed, o)) || allowed.trim() == "*" {
+    if origin.as_deref().is_some_and(|o| crate::http::origin_listed(allowed, o)) {
         Ok(())
     } else {
         Err(ApiError::new(

@@ -129,15 +129,26 @@ pub async fn alipay_return(config: &Config, query: &str) -> Result<Response> {
 pub fn apply_wechat(obj: &OrderObject, config: &Config, body: &[u8], now: i64) -> std::result::Result<(), ApiError> {
     let wx = config.wechat()?;
     let (notify, _) = wechat_notify::verify(&wx, body).map_err(|e| rejected(e.to_string()))?;
-    let store = obj.store()?;
-    let order = store.load()?.ok_or_else(|| rejected("unknown order"))?;
-    if order.order_no != notify.order_no {
-        return Err(rejected("notify for another order"));
-    }
-    order.check_amount(notify.total_fee).map_err(|r| rejected(r.to_string()))?;
+    let (store, _) = notified_order(obj, &notify.order_no, notify.total_fee)?;
     let applied = store.apply(reconcile::wechat_notify_events(&notify, now), now)?;
     obj.log_applied(&applied);
     Ok(())
+}
+
+/// This object's order, when a verified notify names it and its amount: anything else is
+/// refused before an event is made.
+fn notified_order<'a>(
+    obj: &'a OrderObject,
+    order_no: &OrderNo,
+    amount: paycore::AmountFen,
+) -> std::result::Result<(&'a crate::order_store::OrderStore, paycore::order::Order), ApiError> {
+    let store = obj.store()?;
+    let order = store.load()?.ok_or_else(|| rejected("unknown order"))?;
+    if &order.order_no != order_no {
+        return Err(rejected("notify for another order"));
+    }
+    order.check_amount(amount).map_err(|r| rejected(r.to_string()))?;
+    Ok((store, order))
 }
 
 fn alipay_form(config: &Config, body: &[u8]) -> std::result::Result<Notify, ApiError> {
@@ -154,12 +165,7 @@ pub fn apply_alipay_trade(
     now: i64,
 ) -> std::result::Result<(), ApiError> {
     let Notify::Trade(n) = alipay_form(config, body)? else { return Err(rejected("not a trade notify")) };
-    let store = obj.store()?;
-    let order = store.load()?.ok_or_else(|| rejected("unknown order"))?;
-    if order.order_no != n.order_no {
-        return Err(rejected("notify for another order"));
-    }
-    order.check_amount(n.total_fee).map_err(|r| rejected(r.to_string()))?;
+    let (store, order) = notified_order(obj, &n.order_no, n.total_fee)?;
     let applied = store.apply(reconcile::alipay_notify_events(&n, &order, now), now)?;
     obj.log_applied(&applied);
     Ok(())

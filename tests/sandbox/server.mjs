@@ -200,7 +200,10 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       res.end(out.body);
     });
   });
-  server.keepAliveTimeout = 1000;
+  // Keep idle connections longer than workerd's outbound pool does: a server that closes an
+  // idle socket just as the worker reuses it makes a "Network connection lost" that no
+  // provider causes (the order objects' alarms leave sockets idle at odd times).
+  server.keepAliveTimeout = 60_000;
   return new Promise((resolve, reject) => {
     server.once("error", (e) => reject(e.code === "EADDRINUSE" ? new Error(`sandbox: port ${port} is in use (another npm run dev?)`) : e));
     server.listen(port, host, () => {

@@ -54,11 +54,14 @@ pub async fn refund(
     };
     let body = call(config, &wechat::request::refund(wx, &req, &nonce())).await?;
     let reply = wechat_reply::refund(wx, &order.order_no, &body).map_err(|e| errors::wechat(&e))?;
+    // WeChat accepted the refund: it is recorded whatever the reply says, so no accepted
+    // refund goes unrecorded; an amount that differs is logged for the merchant, and
+    // refundquery settles it.
     if reply.refund_fee != refund.amount {
-        return Err(errors::refusal(&paycore::order::Refusal::AmountMismatch {
-            expected: refund.amount,
-            got: reply.refund_fee,
-        }));
+        worker::console_log!(
+            "{}",
+            serde_json::json!({"event": "refund_amount_differs", "order_no": order.order_no.as_str(), "refund_no": refund.refund_no, "requested": refund.amount.fen(), "accepted": reply.refund_fee.fen()})
+        );
     }
     Ok(Some(reply.refund_id))
 }
