@@ -58,6 +58,9 @@ export default {
 export class OrderObject {
   constructor(state, env) {
     this.rust = new RustOrderObject(state, env);
+    // Live-state sockets (accepted by the Rust object, hibernatable): a page's keep-alive
+    // "ping" is answered by the runtime without waking the object.
+    state.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
   async fetch(request) {
@@ -71,4 +74,18 @@ export class OrderObject {
   alarm() {
     return this.rust.alarm();
   }
+
+  // A page cannot change an order: what it sends on its live socket is ignored.
+  webSocketMessage() {}
+
+  webSocketClose(ws, code) {
+    // Complete the closing handshake the page started (1005/1006 carry no code to echo).
+    try {
+      ws.close(code === 1005 || code === 1006 ? 1000 : code, "bye");
+    } catch {
+      // already closed
+    }
+  }
+
+  webSocketError() {}
 }

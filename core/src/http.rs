@@ -87,6 +87,13 @@ pub fn origin_listed(list: &str, origin: &str) -> bool {
     list.split(',').map(str::trim).any(|o| o == "*" || o == origin)
 }
 
+/// Whether a live-state WebSocket may open from `origin`: WebSockets have no CORS, so the
+/// worker refuses a browser page whose origin is not in `ALLOWED_ORIGINS` itself; a client
+/// that sends no `Origin` (not a browser) is let through, as it could call `/api` anyway.
+pub fn live_origin_ok(origin: Option<&str>, allowed: Option<&str>) -> bool {
+    origin.is_none_or(|o| allowed.is_some_and(|list| origin_listed(list, o)))
+}
+
 /// An order number as one URL path segment (`|` and `*` percent-encoded; the other
 /// order-number characters are unreserved).
 pub fn order_segment(order_no: &crate::OrderNo) -> String {
@@ -126,6 +133,10 @@ mod tests {
         assert!(origin_listed("*", "https://any.example"));
         assert!(!origin_listed("https://a.example", "https://a.example.evil"));
         assert!(!origin_listed("", "https://a.example"));
+        assert!(live_origin_ok(Some("https://a.example"), Some("https://a.example")));
+        assert!(!live_origin_ok(Some("https://evil.example"), Some("https://a.example")));
+        assert!(!live_origin_ok(Some("https://a.example"), None), "no list: no browser page");
+        assert!(live_origin_ok(None, None), "not a browser");
         let no = crate::OrderNo::parse("a|b*c-d_e1").unwrap();
         assert_eq!(order_segment(&no), "a%7Cb%2Ac-d_e1");
         assert_eq!(parse_order_segment(&order_segment(&no)), Some(no));

@@ -23,6 +23,10 @@ pub const FAST_REFUND_CHECKS_SECS: i64 = 3600;
 pub const SLOW_REFUND_CHECK_SECS: i64 = 1800;
 /// A page poll asks the providers at most this often per order, however many pages poll.
 pub const POLL_QUERY_INTERVAL_SECS: i64 = 3;
+/// While a page watches the order live (an open WebSocket, so no polls ask the providers),
+/// the object asks them itself this often: a payment whose notify is lost still reaches
+/// the screen within seconds.
+pub const LIVE_CHECK_EVERY_SECS: i64 = 5;
 /// An expired order whose close failed (a provider down) is tried again this often.
 pub const EXPIRED_RETRY_SECS: i64 = 30;
 
@@ -307,6 +311,18 @@ pub fn next_check_at(order: &Order, now: i64) -> Option<i64> {
             Some(next_on_schedule(start, now, every))
         }
         _ => None,
+    }
+}
+
+/// [`next_check_at`] for an order that `watched` pages follow live: a waiting order with a
+/// wallet session is checked at least every [`LIVE_CHECK_EVERY_SECS`] while they watch.
+pub fn next_check_at_watched(order: &Order, now: i64, watched: bool) -> Option<i64> {
+    let next = next_check_at(order, now);
+    let live = (watched && order.state == PayState::Waiting && first_session_at(order).is_some())
+        .then_some(now + LIVE_CHECK_EVERY_SECS);
+    match (next, live) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

@@ -179,6 +179,11 @@ fn schedule_starts_fast_slows_down_and_stops_at_expiry() {
     o.alipay = Some(AlipaySession { issued_at: 900 });
     assert_eq!(next_check_at(&o, 900), Some(905), "from the first session");
     assert_eq!(next_check_at(&paid_order(), 1600), None, "paid, nothing pending");
+    assert_eq!(next_check_at_watched(&o, 1100, true), Some(1105), "watched live: every 5 s");
+    assert_eq!(next_check_at_watched(&o, 1100, false), next_check_at(&o, 1100));
+    assert_eq!(next_check_at_watched(&o, 903, true), Some(905), "the schedule when it is sooner");
+    assert_eq!(next_check_at_watched(&order(), 1000, true), next_check_at(&order(), 1000), "no wallet session");
+    assert_eq!(next_check_at_watched(&paid_order(), 1600, true), None, "paid: nothing to watch for");
     let mut cancelled = order();
     cancelled.apply(Order::close_event(CloseReason::Merchant, Source::MerchantClose, 1100), 1100).unwrap();
     assert_eq!(next_check_at(&cancelled, 1100), None);

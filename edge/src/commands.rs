@@ -121,10 +121,10 @@ pub async fn state(obj: &OrderObject, config: &Config, now: i64) -> Result<State
     let order = obj.store()?.load_existing()?;
     let due = policy::poll_checks(&order, obj.last_asked.get(), now);
     if due.is_empty() || obj.checking.get() {
-        return Ok(StateReply::of(&order));
+        return Ok(StateReply::of(&order, now));
     }
     match checks::run(obj, config, due, now).await {
-        Ok(applied) => Ok(StateReply::of(&applied.order)),
-        Err(_) => Ok(StateReply::of(&obj.store()?.load_existing()?)),
+        Ok(applied) => Ok(StateReply::of(&applied.order, now)),
+        Err(_) => Ok(StateReply::of(&obj.store()?.load_existing()?, now)),
     }
 }

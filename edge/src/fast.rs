@@ -51,7 +51,7 @@ impl OrderObject {
         let now = now();
         let reply = self.store().ok()?.with_order(|order| {
             let due = policy::poll_checks(order, self.last_asked.get(), now);
-            (due.is_empty() || self.checking.get()).then(|| serde_json::to_string(&StateReply::of(order)).ok())
+            (due.is_empty() || self.checking.get()).then(|| serde_json::to_string(&StateReply::of(order, now)).ok())
         });
         reply.ok().flatten().flatten().flatten()
     }

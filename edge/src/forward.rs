@@ -66,3 +66,9 @@ pub async fn command(
 ) -> Result<Response, ApiError> {
     call_with(config, order_no, "/api", Some(body), allowed_origin).await
 }
+
+/// A page's live-state WebSocket request, passed to the order's object as it came (the
+/// object answers 101 with its end of the socket).
+pub async fn socket(config: &Config, order_no: &OrderNo, req: Request) -> Result<Response, ApiError> {
+    stub(config, order_no)?.fetch_with_request(req).await.map_err(errors::storage)
+}

@@ -9,6 +9,7 @@
 //! | `POST /notify/wechat` | WeChat Pay v2 payment notify |
 //! | `POST /notify/alipay` | Alipay trade notifies |
 //! | `POST /notify/alipay/refund/<order_no>` | Alipay `batch_refund_notify` of that order's refunds |
+//! | `GET /live/<order_no>` | a WebSocket of the order's state, for checkout pages (see [`live`]) |
 //! | `GET /return/alipay` | Alipay's buyer return, verified, then on to the merchant's page |
 //! | `GET /demo/config`, `POST /demo/order`, `POST /demo/webhook`, `GET /demo/told` | the demo shop's backend (`DEMO_SHOP=on` only) |
 //! | `POST /test/age` | moves an order's clock back (`TEST_HOOKS=on` only, the test harness) |
@@ -21,6 +22,7 @@ mod errors;
 mod event_log;
 mod fast;
 mod forward;
+mod live;
 mod merchant;
 mod notify;
 // The `#[durable_object]` macro generates undocumented glue.
@@ -132,6 +134,13 @@ async fn route(mut req: Request, config: &Config) -> Result<Response> {
             match read_body(&mut req, RawForm::MAX_BYTES).await? {
                 Some(body) => notify::alipay(config, &body, Some(order_no)).await,
                 None => reply::text(413, paycore::alipay::notify::REPLY_FAIL),
+            }
+        }
+        (Method::Get, p) if p.starts_with("/live/") => {
+            let segment = p["/live/".len()..].to_owned();
+            match live::open(req, config, &segment).await {
+                Ok(resp) => Ok(resp),
+                Err(e) => reply::error(&e),
             }
         }
         (Method::Get, "/return/alipay") => {

@@ -10,6 +10,7 @@
 //! |---|---|
 //! | `POST /api` | a command body, already authenticated by the route |
 //! | `POST /notify/wechat`, `/notify/alipay`, `/notify/alipay/refund` | a notify the route verified |
+//! | `GET /live/<order_no>` | a page's WebSocket: accepted here, told every change (see `live`) |
 //! | `GET /return/alipay?…` | a verified buyer return: `{"location": …}` |
 //! | `POST /test/age` | `{"seconds": n}`: moves the order's clock back (only with `TEST_HOOKS=on`) |
 
@@ -23,7 +24,7 @@ use worker::{DurableObject, Env, Request, Response, Result, State, console_log, 
 use crate::config::Config;
 use crate::order_store::{Applied, OrderStore};
 use crate::projection::Projection;
-use crate::{checks, commands, merchant, notify, reply, webhooks};
+use crate::{checks, commands, live, merchant, notify, reply, webhooks};
 
 /// The order's Durable Object.
 #[durable_object]
@@ -87,6 +88,7 @@ impl OrderObject {
         };
         self.schedule(&order, now).await;
         if order_changed {
+            live::broadcast(&self.state, &order, now);
             self.projection.refresh(&self.state, &self.config(), &order, now);
         }
     }
@@ -94,7 +96,7 @@ impl OrderObject {
     /// Sets the alarm to the next provider check or webhook attempt, whichever is first.
     async fn schedule(&self, order: &Order, now: i64) {
         let storage = self.state.storage();
-        let check_at = policy::next_check_at(order, now);
+        let check_at = policy::next_check_at_watched(order, now, live::watched(&self.state));
         self.check_at.set(check_at);
         let event_at = self.store().ok().and_then(|s| s.next_event_at().ok().flatten());
         let next_ms = match (check_at, event_at) {
@@ -155,6 +157,14 @@ impl OrderObject {
                     _ => notify::apply_alipay_refund(self, &config, &body, now)?,
                 }
                 ok_reply()
+            }
+            p if p.starts_with("/live/") => {
+                let resp = live::accept(self, &self.state, now)?;
+                // A watched order is checked more often: re-arm for it.
+                if let Ok(order) = self.store()?.load_existing() {
+                    self.schedule(&order, now).await;
+                }
+                Ok(resp)
             }
             "/return/alipay" => {
                 let query = url.split_once('?').map_or("", |(_, q)| q).to_owned();

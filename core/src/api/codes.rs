@@ -56,11 +56,13 @@ pub enum ResultCode {
     PaymentNotFound,
     /// -26: no webhook event with this `event_id`.
     EventNotFound,
+    /// -27: a live-state WebSocket from a page whose origin is not in `ALLOWED_ORIGINS`.
+    OriginNotAllowed,
 }
 
 impl ResultCode {
     /// Every code, in table order.
-    pub const ALL: [ResultCode; 25] = [
+    pub const ALL: [ResultCode; 26] = [
         Self::Ok,
         Self::MalformedJson,
         Self::UnknownCommand,
@@ -86,6 +88,7 @@ impl ResultCode {
         Self::RefundConflict,
         Self::PaymentNotFound,
         Self::EventNotFound,
+        Self::OriginNotAllowed,
     ];
 
     /// The numeric `result`.
@@ -116,6 +119,7 @@ impl ResultCode {
             Self::RefundConflict => -24,
             Self::PaymentNotFound => -25,
             Self::EventNotFound => -26,
+            Self::OriginNotAllowed => -27,
         }
     }
 
@@ -130,6 +134,7 @@ impl ResultCode {
             Self::Ok => 200,
             Self::MalformedJson | Self::UnknownCommand | Self::InvalidField | Self::ReturnUrlNotAllowed => 400,
             Self::Unauthorized => 401,
+            Self::OriginNotAllowed => 403,
             Self::NotFound | Self::OrderNotFound | Self::PaymentNotFound | Self::EventNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::OrderConflict
@@ -175,6 +180,7 @@ impl ResultCode {
             Self::RefundConflict => "`refund_no` was used for another payment or amount",
             Self::PaymentNotFound => "the order has no payment with this `transaction_id`",
             Self::EventNotFound => "no webhook event with this `event_id`",
+            Self::OriginNotAllowed => "a live-state WebSocket from an origin not in ALLOWED_ORIGINS",
         }
     }
 }

@@ -72,11 +72,15 @@ pub struct StateReply {
     pub pay_state_desc: String,
     /// Extension: the order's expiry (Unix seconds).
     pub expires_at: i64,
+    /// Extension: the worker's clock when it answered (Unix seconds), so a page judges
+    /// expiry by the server's clock rather than the browser's.
+    #[serde(default)]
+    pub server_time: i64,
 }
 
 impl StateReply {
-    /// The state of `order`.
-    pub fn of(order: &Order) -> Self {
+    /// The state of `order`, answered at `now` (Unix seconds).
+    pub fn of(order: &Order, now: i64) -> Self {
         Self {
             result: 0,
             msg: String::new(),
@@ -84,6 +88,7 @@ impl StateReply {
             pay_state: order.state.code(),
             pay_state_desc: order.state.desc().to_owned(),
             expires_at: order.expires_at,
+            server_time: now,
         }
     }
 }

@@ -137,8 +137,8 @@ fn replies_are_pinned() {
         20,
     );
     assert_eq!(
-        serde_json::to_value(StateReply::of(&order)).unwrap(),
-        json!({"result": 0, "msg": "", "order_no": "1510281555449126260705", "pay_state": 0, "pay_state_desc": "等待支付", "expires_at": 20})
+        serde_json::to_value(StateReply::of(&order, 7)).unwrap(),
+        json!({"result": 0, "msg": "", "order_no": "1510281555449126260705", "pay_state": 0, "pay_state_desc": "等待支付", "expires_at": 20, "server_time": 7})
     );
     let err = ErrorReply::from(&ApiError::new(ResultCode::OrderNotFound, "no such order"));
     assert_eq!(serde_json::to_value(&err).unwrap(), json!({"result": -10, "msg": "no such order"}));
