@@ -37,7 +37,7 @@ export const GENERATORS = `({ renderQr, qrcodeGenerator, QRCode, svgTag }) => ({
 
 export async function nodeSpeeds(root, iterations = 2000) {
   const sdk = await import(join(root, "pkg/dist/web/paybridge.js"));
-  sdk.initSync({ module: readFileSync(join(root, "pkg/dist/web/paybridge_bg.wasm")) });
+  sdk.initSync({ module: readFileSync(join(root, "pkg/dist/web/paybridge_wasm_bg.wasm")) });
   const require = createRequire(join(root, "package.json"));
   const qrcodeGenerator = require("qrcode-generator");
   const svgTag = require("qrcode/lib/renderer/svg-tag.js");
@@ -64,7 +64,8 @@ export async function chromiumSpeeds(root, iterations = 2000) {
     "/": ["text/html", `<!doctype html><script type="module">import init, { renderQr } from "/sdk/paybridge.js"; await init(); window.renderQr = renderQr; document.body.dataset.ready = "1";</script><script src="/libs.js"></script>`],
     "/libs.js": ["text/javascript", libs],
     "/sdk/paybridge.js": ["text/javascript", readFileSync(join(root, "pkg/dist/web/paybridge.js"))],
-    "/sdk/paybridge_bg.wasm": ["application/wasm", readFileSync(join(root, "pkg/dist/web/paybridge_bg.wasm"))],
+    "/sdk/paybridge_wasm.js": ["text/javascript", readFileSync(join(root, "pkg/dist/web/paybridge_wasm.js"))],
+    "/sdk/paybridge_wasm_bg.wasm": ["application/wasm", readFileSync(join(root, "pkg/dist/web/paybridge_wasm_bg.wasm"))],
   };
   const server = createServer((req, res) => {
     const f = files[req.url];

@@ -27,7 +27,7 @@ export function sizes(root) {
   const worker = [join(root, "edge/build/index.js"), join(root, "edge/entry.js")].reduce((sum, f) => add(sum, measure(readFileSync(f))), measure(readFileSync(join(root, "edge/build/index_bg.wasm"))));
   const sdkDir = join(root, "pkg/dist/web");
   const glue = bundle(`export * from "./paybridge.js"; export { default } from "./paybridge.js";`, sdkDir);
-  const sdkWasm = measure(readFileSync(join(sdkDir, "paybridge_bg.wasm")));
+  const sdkWasm = measure(readFileSync(join(sdkDir, "paybridge_wasm_bg.wasm")));
   const sdkGlue = measure(glue);
   const qrGen = measure(bundle(`import qrcode from "qrcode-generator"; export function svg(t){const q=qrcode(0,"M");q.addData(t);q.make();return q.createSvgTag();}`, root));
   const qrcode = measure(bundle(`import QRCode from "qrcode"; export function svg(t){return QRCode.toString(t,{type:"svg"});}`, root));

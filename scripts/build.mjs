@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildSync } from "esbuild";
 import { toolEnv } from "./tools.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -27,22 +28,44 @@ export function buildWorker() {
   run(join(root, "node_modules/.bin/wasm-opt"), [wasm, "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", wasm]);
 }
 
+// The package's entry per target: the JavaScript shell (sdk/js/paybridge.js) over the
+// wasm-bindgen glue (paybridge_wasm.js), plus what that target adds.
+const TARGET_EXPORTS = {
+  web: 'export { default, initSync } from "./paybridge_wasm.js";\n',
+  bundler: "",
+  nodejs: 'export { verifyWebhook } from "./paybridge_wasm.js";\n',
+};
+
 export function buildSdk() {
   // web and bundler: the checkout page's client. nodejs: the merchant's backend, with
   // verifyWebhook (feature `webhook`), CommonJS that plain Node loads with no flags.
+  const shell = readFileSync(join(root, "sdk/js/paybridge.js"), "utf8");
+  const shellTypes = readFileSync(join(root, "sdk/js/paybridge.d.ts"), "utf8");
   for (const target of ["web", "bundler", "nodejs"]) {
     const out = join(root, "pkg", { web: "dist/web", bundler: "dist/bundler", nodejs: "dist/node" }[target]);
     rmSync(out, { recursive: true, force: true });
     const features = target === "nodejs" ? ["--", "--features", "webhook"] : [];
-    run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge", ...features]);
-    run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_bg.wasm"), "-Os", "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", join(out, "paybridge_bg.wasm")]);
+    run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge_wasm", ...features]);
+    run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_wasm_bg.wasm"), "-Os", "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", join(out, "paybridge_wasm_bg.wasm")]);
     for (const extra of ["package.json", ".gitignore", "README.md"]) rmSync(join(out, extra), { force: true });
     // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
     // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.
-    const dts = join(out, "paybridge.d.ts");
-    writeFileSync(dts, `/// <reference lib="esnext.disposable" />\n${readFileSync(dts, "utf8")}`);
-    // The package is "type": "module"; the Node build is CommonJS.
-    if (target === "nodejs") writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
+    const glueTypes = join(out, "paybridge_wasm.d.ts");
+    writeFileSync(glueTypes, `/// <reference lib="esnext.disposable" />\n${readFileSync(glueTypes, "utf8")}`);
+    const entry = shell + TARGET_EXPORTS[target];
+    if (target === "nodejs") {
+      // The package is "type": "module"; the Node build is CommonJS: the shell and the glue
+      // bundled into one CommonJS file that loads the wasm next to it.
+      const glue = join(out, "paybridge_wasm.js");
+      writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
+      const bundled = buildSync({ stdin: { contents: entry, resolveDir: out, loader: "js" }, bundle: true, format: "cjs", platform: "node", target: "node18", write: false, logLevel: "silent" });
+      writeFileSync(join(out, "paybridge.js"), bundled.outputFiles[0].text);
+      rmSync(glue);
+      writeFileSync(join(out, "paybridge.d.ts"), shellTypes);
+    } else {
+      writeFileSync(join(out, "paybridge.js"), entry);
+      writeFileSync(join(out, "paybridge.d.ts"), target === "web" ? `${shellTypes}export { default, initSync } from "./paybridge_wasm.js";\n` : shellTypes);
+    }
   }
   const demo = join(root, "www/sdk");
   rmSync(demo, { recursive: true, force: true });

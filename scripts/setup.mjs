@@ -3,7 +3,7 @@
 //   rustup target wasm32-unknown-unknown
 //   cargo install: wasm-bindgen-cli (= the pinned wasm-bindgen), worker-build, wasm-pack
 //   npm ci (wrangler, Node 22, binaryen's wasm-opt, playwright-core, jsqr, …)
-//   apt: chromium + chromium-driver (browser tests), wrk (benchmarks, with --bench)
+//   apt: chromium (browser tests), wrk (benchmarks, with --bench)
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -64,7 +64,6 @@ export function setup({ browsers = true, bench = false } = {}) {
   });
   const apt = [];
   if (browsers && !existsSync("/usr/bin/chromium")) apt.push("chromium");
-  if (browsers && !existsSync("/usr/bin/chromedriver")) apt.push("chromium-driver");
   if (bench && !existsSync("/usr/bin/wrk")) apt.push("wrk");
   if (apt.length) {
     step(`apt-get install ${apt.join(" ")}`, () => {

@@ -68,13 +68,11 @@ await stage("clippy (wasm32: worker and SDK)", cargo, ["clippy", "-p", "payworke
 await stage("native tests (cargo test)", cargo, ["test", "--workspace"], { count: countCargo });
 await stage("paysign from a release build", cargo, ["test", "--release", "-p", "paysign", "--test", "paysign"], { count: countCargo });
 const built = await stage("build worker and SDK", "node", ["scripts/build.mjs"]);
-await stage("SDK wasm tests in Node", "wasm-pack", ["test", "--node", "sdk"], { count: countCargo });
-await stage("SDK wasm tests in headless Chromium", "wasm-pack", ["test", "--headless", "--chrome", "sdk"], { env: { WASM_BINDGEN_USE_BROWSER: "1" }, count: countCargo });
 if (built) {
   await stage("worker end to end under workerd", ...nodeTest(["tests/e2e/*.test.mjs"]));
   await stage("reliability: abuse, faults, concurrency, secrets", ...nodeTest(["tests/reliability/*.test.mjs"]));
-  await stage("npm package in a strict TypeScript project", ...nodeTest(["tests/package/*.test.mjs"]));
-  await stage("demo in Chromium against npm run dev", ...nodeTest(["tests/browser/*.test.mjs"]));
+  await stage("npm package: the SDK in Node, strict TypeScript, verifyWebhook", ...nodeTest(["tests/package/*.test.mjs"]));
+  await stage("SDK and demo in Chromium against npm run dev", ...nodeTest(["tests/browser/*.test.mjs"]));
 }
 await stage("fuzz (short run)", "node", ["scripts/fuzz.mjs", "--short"], { count: (o) => ({ passed: [...o.matchAll(/^fuzz: \S+ ok/gm)].length, failed: [...o.matchAll(/^fuzz: \S+ FAILED/gm)].length }) });
 

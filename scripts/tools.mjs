@@ -22,7 +22,6 @@ export function toolEnv(extra = {}) {
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
     WRANGLER_SEND_METRICS: "false",
     WRANGLER_LOG: process.env.WRANGLER_LOG ?? "warn",
-    CHROMEDRIVER: "/usr/bin/chromedriver",
     ...extra,
   };
 }

@@ -17,15 +17,27 @@ function setStatus(key) {
   el.className = key;
 }
 
+// How the page hears about the order: the order's WebSocket ("live") or polling.
+function setTransport(transport) {
+  const el = $("transport");
+  el.dataset.transport = transport;
+  el.dataset.i18nState = transport;
+  el.textContent = t(transport);
+}
+
 function showError(e) {
   const el = $("error");
   el.hidden = false;
   el.textContent = `${e.message} (${e.code ?? "error"})`;
 }
 
+// The server's clock minus the page's, from the states the worker sends: the countdown
+// follows the server, whose clock decides the expiry.
+let clockOffset = 0;
+
 function startCountdown(expiresAt) {
   const tick = () => {
-    const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    const left = Math.max(0, Math.round((expiresAt - Date.now() - clockOffset) / 1000));
     $("countdown").textContent = `${String(Math.floor(left / 60)).padStart(2, "0")}:${String(left % 60).padStart(2, "0")}`;
     if (left === 0) clearInterval(timer);
   };
@@ -56,8 +68,15 @@ async function payWithWechat(orderNo) {
   }
   poll = new AbortController();
   try {
-    const final = await client.pollState(orderNo, { signal: poll.signal, onUpdate: (s) => setStatus(s.state) });
+    const live = new URLSearchParams(location.search).get("live") !== "off";
+    const onUpdate = (s) => {
+      if (s.serverTime) clockOffset = s.serverTime - Date.now();
+      setStatus(s.state);
+      setTransport(s.transport);
+    };
+    const final = await client.pollState(orderNo, { signal: poll.signal, onUpdate, live });
     setStatus(final.state);
+    setTransport(final.transport);
     if (final.state === "paid") $("qr").classList.add("done");
   } catch (e) {
     if (e.code === -13) setStatus("expired");

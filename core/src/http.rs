@@ -55,7 +55,11 @@ impl HttpRequest {
 
 /// Joins a configured base URL (with or without a trailing `/`) and a path.
 pub fn join_url(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    // Plain pushes, not format!: the SDK's wasm carries no formatting machinery for this.
+    let mut url = String::from(base.trim_end_matches('/'));
+    url.push('/');
+    url.push_str(path.trim_start_matches('/'));
+    url
 }
 
 /// Checks that `url` is an absolute `http://` or `https://` URL with a host and no
@@ -92,6 +96,16 @@ pub fn origin_listed(list: &str, origin: &str) -> bool {
 /// that sends no `Origin` (not a browser) is let through, as it could call `/api` anyway.
 pub fn live_origin_ok(origin: Option<&str>, allowed: Option<&str>) -> bool {
     origin.is_none_or(|o| allowed.is_some_and(|list| origin_listed(list, o)))
+}
+
+/// The live-state WebSocket URL of an order on the worker at `endpoint` (an http(s) URL):
+/// `ws(s)://…/live/<order_no>`.
+pub fn live_url(endpoint: &str, order_no: &crate::OrderNo) -> String {
+    let base = match endpoint.strip_prefix("http") {
+        Some(rest) => String::from("ws") + rest,
+        None => endpoint.to_owned(),
+    };
+    join_url(&base, &(String::from("live/") + &order_segment(order_no)))
 }
 
 /// An order number as one URL path segment (`|` and `*` percent-encoded; the other
@@ -137,6 +151,9 @@ mod tests {
         assert!(!live_origin_ok(Some("https://evil.example"), Some("https://a.example")));
         assert!(!live_origin_ok(Some("https://a.example"), None), "no list: no browser page");
         assert!(live_origin_ok(None, None), "not a browser");
+        let no = crate::OrderNo::parse("a|b0001").unwrap();
+        assert_eq!(live_url("https://pay.example.com/", &no), "wss://pay.example.com/live/a%7Cb0001");
+        assert_eq!(live_url("http://127.0.0.1:8787/base", &no), "ws://127.0.0.1:8787/base/live/a%7Cb0001");
         let no = crate::OrderNo::parse("a|b*c-d_e1").unwrap();
         assert_eq!(order_segment(&no), "a%7Cb%2Ac-d_e1");
         assert_eq!(parse_order_segment(&order_segment(&no)), Some(no));

@@ -68,14 +68,14 @@ impl From<PayState> for u8 {
 }
 
 impl TryFrom<u8> for PayState {
-    type Error = String;
-    fn try_from(v: u8) -> Result<Self, String> {
+    type Error = &'static str;
+    fn try_from(v: u8) -> Result<Self, &'static str> {
         match v {
             0 => Ok(Self::Waiting),
             1 => Ok(Self::Paid),
             2 => Ok(Self::Cancelled),
             3 => Ok(Self::Refunded),
-            other => Err(format!("pay_state {other} is not 0-3")),
+            _ => Err("pay_state must be 0 to 3"),
         }
     }
 }

@@ -24,6 +24,16 @@ pub enum OrderNoError {
     Charset,
 }
 
+impl OrderNoError {
+    /// The error's message as a static text (no formatting machinery needed, for the SDK).
+    pub fn message(&self) -> &'static str {
+        match self {
+            Self::Length => "order_no must be 6 to 32 characters long",
+            Self::Charset => "order_no may only contain 0-9 A-Z a-z _ - | *",
+        }
+    }
+}
+
 impl OrderNo {
     /// Shortest accepted length (WeChat).
     pub const MIN_LEN: usize = 6;

@@ -63,7 +63,7 @@ pub fn verify_webhook(
     let body = bytes_of(&raw_body)?;
     let number = |name| js::get(&options, name).as_f64();
     let tolerance = number("toleranceSeconds").map_or(webhook::TOLERANCE_SECS, |t| t as i64);
-    let now = number("now").map_or((js::now_ms() / 1000) as i64, |n| n as i64);
+    let now = number("now").map_or((js_sys::Date::now() as u64 / 1000) as i64, |n| n as i64);
     webhook::verify(&body, signature_header.as_deref(), secret, tolerance, now).map_err(|e| webhook_error(&e))?;
     // Verified: hand back the body as the JS object it is.
     js_sys::JSON::parse(&String::from_utf8_lossy(&body))

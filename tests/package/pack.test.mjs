@@ -18,7 +18,7 @@ describe("the npm package", () => {
     const [info] = JSON.parse(out);
     tarball = join(work, info.filename);
     const files = info.files.map((f) => f.path).sort();
-    for (const f of ["dist/web/paybridge.js", "dist/web/paybridge.d.ts", "dist/web/paybridge_bg.wasm", "dist/bundler/paybridge.js", "dist/bundler/paybridge_bg.js", "dist/bundler/paybridge_bg.wasm", "dist/bundler/paybridge.d.ts", "package.json", "README.md"]) {
+    for (const f of ["dist/web/paybridge.js", "dist/web/paybridge.d.ts", "dist/web/paybridge_wasm.js", "dist/web/paybridge_wasm_bg.wasm", "dist/bundler/paybridge.js", "dist/bundler/paybridge_wasm.js", "dist/bundler/paybridge_wasm_bg.js", "dist/bundler/paybridge_wasm_bg.wasm", "dist/node/paybridge.js", "dist/node/paybridge_wasm_bg.wasm", "dist/bundler/paybridge.d.ts", "package.json", "README.md"]) {
       assert.ok(files.includes(f), `${f} is in the tarball`);
     }
     assert.ok(!files.some((f) => f.endsWith(".gitignore") || f.includes("snippets/../")));
@@ -30,7 +30,7 @@ describe("the npm package", () => {
     cpSync(join(import.meta.dirname, "tsconfig.json"), join(app, "tsconfig.json"));
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "strict-checkout", private: true, type: "module" }));
     execFileSync("npm", ["install", "--no-audit", "--no-fund", "--offline", tarball], { cwd: app, stdio: "pipe" });
-    assert.ok(existsSync(join(app, "node_modules/paybridge-sdk/dist/web/paybridge_bg.wasm")));
+    assert.ok(existsSync(join(app, "node_modules/paybridge-sdk/dist/web/paybridge_wasm_bg.wasm")));
     const tsc = join(root, "node_modules/typescript/bin/tsc");
     try {
       execFileSync(process.execPath, [tsc, "-p", join(app, "tsconfig.json")], { encoding: "utf8", stdio: "pipe" });

@@ -325,6 +325,20 @@ pub fn parse_command(body: &[u8]) -> Result<Command, ApiError> {
     Ok(command)
 }
 
+impl PayRequest {
+    /// Alipay needs an absolute http(s) `return_url` (the SDK checks it alone, without the
+    /// other commands' rules).
+    pub fn validate(&self) -> Result<(), ApiError> {
+        match (self.pay_type, &self.return_url) {
+            (PayType::Alipay, None) => Err(invalid("return_url is required for Alipay (type 1)")),
+            (PayType::Alipay, Some(url)) if !is_http_url(url) => {
+                Err(invalid("return_url must be an absolute http(s) URL"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Command {
     /// Checks what the types alone cannot: Alipay's `return_url`, `CreateOrder`'s texts and
     /// expiry. The SDK runs the same check before sending anything.
@@ -335,11 +349,7 @@ impl Command {
 
 fn validate(command: &Command) -> Result<(), ApiError> {
     match command {
-        Command::Pay(PayRequest { pay_type: PayType::Alipay, return_url, .. }) => match return_url {
-            None => Err(invalid("return_url is required for Alipay (type 1)")),
-            Some(url) if !is_http_url(url) => Err(invalid("return_url must be an absolute http(s) URL")),
-            Some(_) => Ok(()),
-        },
+        Command::Pay(r) => r.validate(),
         Command::CreateOrder(r) => {
             if r.subject.trim().is_empty() || !text_ok(&r.subject, 256) {
                 return Err(invalid("subject must be 1 to 256 characters without control characters"));

@@ -1,0 +1,105 @@
+//! Reading the API's replies (already parsed by the browser) into the SDK's JS objects,
+//! and the errors of a call that got no usable reply.
+
+use paycore::api::{PayType, StateReply};
+use paycore::order::PayState;
+use wasm_bindgen::prelude::*;
+
+use crate::js::{self, codes};
+
+fn bad_reply(field: &str) -> JsValue {
+    js::error(codes::BAD_REPLY, &js::cat(&["the reply's `", field, "` is missing or invalid"]))
+}
+
+/// The reply's JSON when its `result` is 0; otherwise throws a `PayError` with the API's
+/// code and message.
+#[wasm_bindgen(js_name = readResult, skip_typescript)]
+pub fn read_result(json: JsValue) -> Result<JsValue, JsValue> {
+    match js::int(&json, "result") {
+        Some(0) => Ok(json),
+        Some(code) => {
+            let msg = js::get(&json, "msg").as_string().unwrap_or_default();
+            Err(js::error(i32::try_from(code).unwrap_or(codes::BAD_REPLY), &msg))
+        }
+        None => Err(bad_reply("result")),
+    }
+}
+
+/// The error of a call that got no usable reply: `fetch` failed (`status` 0; `aborted` when
+/// the caller's signal did it), or HTTP `status` came without JSON.
+#[wasm_bindgen(skip_typescript)]
+pub fn failure(url: &str, status: u16, cause: JsValue, aborted: bool) -> JsValue {
+    if aborted {
+        return js::error(codes::ABORTED, "the request was aborted");
+    }
+    if status != 0 {
+        return js::error(
+            codes::BAD_REPLY,
+            &js::cat(&["the API answered HTTP ", &js::decimal(status.into()), " without JSON"]),
+        );
+    }
+    let why = js::get(&cause, "message").as_string().unwrap_or_else(|| "fetch failed".to_owned());
+    js::error(codes::NETWORK, &js::cat(&["could not reach ", url, ": ", &why]))
+}
+
+/// What a client method resolves with, from its reply's JSON (`result` already 0).
+#[wasm_bindgen(skip_typescript)]
+pub fn read(method: &str, json: JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
+    match method {
+        "pay" => read_pay(&json, pay_type),
+        "wechatPay" => read_wechat_pay(&json),
+        _ => Ok(state_object(&state_of(&json)?, None)),
+    }
+}
+
+/// `client.pay()`'s result: the URL of the wallet asked for.
+fn read_pay(json: &JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
+    let info = js::get(json, "pay_info");
+    let alipay_url = js::get(&info, "alipay_url").as_string();
+    let wechat_pay_url = js::get(&info, "wechat_pay_url").as_string();
+    let wanted = match PayType::try_from(pay_type) {
+        Ok(PayType::Alipay) => &alipay_url,
+        _ => &wechat_pay_url,
+    };
+    if wanted.is_none() {
+        return Err(bad_reply("pay_info"));
+    }
+    Ok(js::object(&[("alipayUrl", alipay_url.map(JsValue::from)), ("wechatPayUrl", wechat_pay_url.map(JsValue::from))]))
+}
+
+/// `client.wechatPay()`'s result: `{ codeUrl, expiresAt }` (ms).
+fn read_wechat_pay(json: &JsValue) -> Result<JsValue, JsValue> {
+    let code_url = js::get(json, "code_url").as_string().ok_or_else(|| bad_reply("code_url"))?;
+    let expires_at = js::int(json, "expires_at").ok_or_else(|| bad_reply("expires_at"))?;
+    Ok(js::object(&[("codeUrl", Some(code_url.into())), ("expiresAt", Some(js::millis(expires_at)))]))
+}
+
+/// A state reply (a poll's or a live message's), checked.
+pub fn state_of(json: &JsValue) -> Result<StateReply, JsValue> {
+    let pay_state =
+        js::int(json, "pay_state").and_then(|n| u8::try_from(n).ok()).ok_or_else(|| bad_reply("pay_state"))?;
+    PayState::try_from(pay_state).map_err(|_| bad_reply("pay_state"))?;
+    Ok(StateReply {
+        result: 0,
+        msg: String::new(),
+        order_no: js::get(json, "order_no").as_string().ok_or_else(|| bad_reply("order_no"))?,
+        pay_state,
+        pay_state_desc: js::get(json, "pay_state_desc").as_string().unwrap_or_default(),
+        expires_at: js::int(json, "expires_at").ok_or_else(|| bad_reply("expires_at"))?,
+        server_time: js::int(json, "server_time").unwrap_or(0),
+    })
+}
+
+/// The JS `OrderState` of a state reply; `transport` says what brought it.
+pub fn state_object(s: &StateReply, transport: Option<&str>) -> JsValue {
+    let state = PayState::try_from(s.pay_state).map(PayState::name).unwrap_or("waiting");
+    js::object(&[
+        ("orderNo", Some(s.order_no.as_str().into())),
+        ("state", Some(state.into())),
+        ("payState", Some(s.pay_state.into())),
+        ("description", Some(s.pay_state_desc.as_str().into())),
+        ("expiresAt", Some(js::millis(s.expires_at))),
+        ("serverTime", (s.server_time > 0).then(|| js::millis(s.server_time))),
+        ("transport", transport.map(JsValue::from)),
+    ])
+}
