@@ -65,9 +65,10 @@ describe("WeChat Pay in the demo", () => {
     assert.equal(await page.textContent("#status"), "支付成功");
     const orderNo = await page.getAttribute("#qr", "data-order-no");
     assert.equal(await page.getAttribute("#qr", "data-code-url"), apiCode);
-    const polls = apiReplies.filter((x) => x.request.cmd === "WechatPayState");
-    assert.ok(polls.length >= 1);
-    assert.equal(polls.at(-1).reply.pay_state, 1);
+    // Live: the payment came over the order's WebSocket, not a poll.
+    assert.equal(await page.getAttribute("#transport", "data-transport"), "live");
+    assert.equal(await page.textContent("#transport"), "实时连接");
+    assert.ok(!apiReplies.some((x) => x.request.cmd === "WechatPayState" && x.reply.pay_state === 1));
     assert.ok(orderNo?.startsWith("demo"));
     await phone.close();
     await page.close();
