@@ -70,8 +70,11 @@ export async function workerSpeeds({ seconds = 5, rounds = 2 } = {}) {
     // Both measured through a direct socket into the worker (no Miniflare entry worker).
     const rust = s.directUrl;
     // Same reply from both workers, or the comparison is void.
+    // (server_time is each worker's clock: equal within the second or two between the calls.)
     const a = await (await fetch(`${rust}/api`, { method: "POST", body: stateBody })).json();
     const b = await (await fetch(`${js.url}/api`, { method: "POST", body: stateBody })).json();
+    if (Math.abs(a.server_time - b.server_time) > 2) throw new Error(`server_time differs: ${a.server_time} vs ${b.server_time}`);
+    a.server_time = b.server_time;
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`the baseline answers differently: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
     const best = (runs) => runs.reduce((x, y) => (y.rps > x.rps ? y : x));
     const results = { rustState: [], jsState: [], rustPay: [], rustNotify: [] };

@@ -52,7 +52,7 @@ export class JsOrder extends DurableObject {
     if (status) return reply(status, cmd);
     const order = this.load();
     if (!order) return reply(404, { result: -10, msg: "no order with this order_no" });
-    return reply(200, { result: 0, msg: "", order_no: order.order_no, pay_state: order.state, pay_state_desc: DESC[order.state], expires_at: order.expires_at });
+    return reply(200, { result: 0, msg: "", order_no: order.order_no, pay_state: order.state, pay_state_desc: DESC[order.state], expires_at: order.expires_at, server_time: Math.floor(Date.now() / 1000) });
   }
 }
 

@@ -2,14 +2,13 @@
 // only what JavaScript must: fetch, the order's WebSocket, timers and promises. Every
 // decision (validating arguments, building commands, reading replies, what pollState does
 // next, the QR code) is a synchronous call into Rust.
-import { Watch, clientSetup, command, failure, read, readResult, renderQr } from "./paybridge_wasm.js";
+import { Watch, clientSetup, command, failure, read, renderQr } from "./paybridge_wasm.js";
 
 export { renderQr };
 
 /** Renders the QR code of `text` into `element` (replacing its content); returns it. */
 export function mountQr(element, text, options) {
-  const svg = renderQr(text, options);
-  element.innerHTML = svg;
+  element.innerHTML = renderQr(text, options);
   return element;
 }
 
@@ -26,7 +25,10 @@ export class PayClient {
   #fetch;
 
   constructor(options) {
-    [this.#api, this.#endpoint, this.#fetch] = clientSetup(options, globalThis.fetch);
+    this.#api = clientSetup(options, globalThis.fetch);
+    // Checked by clientSetup: an http(s) endpoint, and a fetch function.
+    this.#endpoint = options.endpoint;
+    this.#fetch = options.fetch ?? globalThis.fetch;
   }
 
   /** The worker's `/api` URL this client calls. */
@@ -34,22 +36,21 @@ export class PayClient {
     return this.#api;
   }
 
-  /** POSTs a command body; resolves with the reply's JSON when `result` is 0. */
+  /** POSTs a command body; resolves with the reply's JSON (read by Rust). */
   async #call(body, signal) {
     let response;
     try {
-      // text/plain keeps the request "simple": no CORS preflight round trip.
-      response = await (0, this.#fetch)(this.#api, { method: "POST", headers: { "content-type": "text/plain;charset=UTF-8" }, body, cache: "no-store", signal });
+      // A string body goes as text/plain;charset=UTF-8 by default: a "simple" request, with
+      // no CORS preflight round trip.
+      response = await (0, this.#fetch)(this.#api, { method: "POST", body, cache: "no-store", signal });
     } catch (e) {
       throw failure(this.#api, 0, e, signal?.aborted === true);
     }
-    let json;
     try {
-      json = await response.json();
+      return await response.json();
     } catch (e) {
       throw failure(this.#api, response.status, e, signal?.aborted === true);
     }
-    return readResult(json);
   }
 
   /** `Pay`: type 1 resolves `{ alipayUrl }`, type 2 `{ wechatPayUrl }`. */
@@ -72,7 +73,7 @@ export class PayClient {
   pollState(orderNo, options = {}) {
     const { signal, onUpdate } = options;
     const watch = new Watch(orderNo, this.#endpoint, Date.now());
-    const body = watch.body;
+    const body = command("getState", orderNo);
     let requests = new AbortController();
     let timer;
     let retry;
@@ -91,24 +92,24 @@ export class PayClient {
         signal?.removeEventListener("abort", abort);
         requests.abort();
         drop();
-        const state = watch.current();
+        const state = watch.report(true);
         watch.free();
         if (error) reject(error);
         else resolve(state);
       };
-      const abort = () => finish(watch.stopped(true));
+      const abort = () => finish(failure(this.#api, 0, undefined, true));
       const act = (next) => {
         if (over) return;
         if (next === DONE) return finish();
-        if (next === EXPIRED) return finish(watch.stopped(false));
+        if (next === EXPIRED) return finish(watch.expired());
         if (next === RECONNECT) return down(true);
         clearTimeout(timer);
         timer = setTimeout(live ? tick : poll, next);
       };
       const seen = (json, viaSocket) => {
-        const next = watch.state(json, viaSocket, Date.now());
-        const update = watch.update();
-        if (update !== undefined && onUpdate) {
+        const next = watch.on(viaSocket ? "live" : "poll", json, Date.now());
+        const update = watch.report(false);
+        if (update && onUpdate) {
           try {
             onUpdate(update);
           } catch (e) {
@@ -129,31 +130,27 @@ export class PayClient {
         } catch (e) {
           polling = false;
           if (over || live) return;
-          const next = watch.error(e, Date.now());
+          const next = watch.on("error", e, Date.now());
           if (next === FAIL) finish(e);
           else act(next);
         }
       };
       const tick = () => {
-        const next = watch.tick(Date.now());
+        const next = watch.on("tick", undefined, Date.now());
         if (next >= 0) socket.send("ping");
         act(next);
       };
       const drop = () => {
         if (!socket) return;
         socket.onopen = socket.onmessage = socket.onclose = null;
-        try {
-          socket.close(1000);
-        } catch {
-          // not open yet
-        }
+        socket.close(1000); // also ends a connection still opening
         socket = undefined;
       };
       // The socket closed, failed to open, or went quiet: poll now, retry it later.
       const down = (wasOpen) => {
         drop();
         live = false;
-        const again = watch.closed(wasOpen);
+        const again = watch.on("close", wasOpen, Date.now());
         if (again !== NO_RETRY) retry = setTimeout(connect, again);
         clearTimeout(timer);
         poll();
@@ -171,10 +168,10 @@ export class PayClient {
           // Live now: a poll in flight is not needed.
           requests.abort();
           requests = new AbortController();
-          act(watch.opened(Date.now()));
+          act(watch.on("open", undefined, Date.now()));
         };
         socket.onmessage = ({ data }) => {
-          if (data === "pong") return watch.heard();
+          if (data === "pong") return watch.on("pong", undefined, Date.now());
           try {
             seen(JSON.parse(data), true);
           } catch {
@@ -184,7 +181,7 @@ export class PayClient {
         socket.onclose = () => down(opened);
       };
 
-      if (signal?.aborted) return finish(watch.stopped(true));
+      if (signal?.aborted) return abort();
       signal?.addEventListener("abort", abort, { once: true });
       // The first state comes from whichever answers first; polling stops once the socket is open.
       if (useSocket) connect();

@@ -5,26 +5,11 @@
 use paycore::OrderNo;
 use paycore::api::{PayRequest, PayType};
 
-/// Appends `text` as a JSON string. The texts reaching here are validated order numbers and
-/// http(s) URLs (printable ASCII), so only `"` and `\` need escaping; anything else outside
-/// printable ASCII is escaped as `\u00XX` to be safe.
+/// Appends `text` as a JSON string. Only validated texts reach here (order numbers, and
+/// http(s) URLs, which are printable ASCII), so `"` and `\` are all there is to escape.
 fn push_json_str(out: &mut String, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 => {
-                out.push_str("\\u00");
-                out.push(char::from(HEX[(c as usize) >> 4]));
-                out.push(char::from(HEX[(c as usize) & 15]));
-            }
-            c => out.push(c),
-        }
-    }
+    out.push_str(&text.replace('\\', "\\\\").replace('"', "\\\""));
     out.push('"');
 }
 
@@ -85,7 +70,7 @@ mod tests {
             Command::WechatPayState(StateRequest { order_no: no })
         );
         let mut s = String::new();
-        push_json_str(&mut s, "\u{1}é");
-        assert_eq!(serde_json::from_str::<String>(&s).unwrap(), "\u{1}é");
+        push_json_str(&mut s, "a\"b\\c");
+        assert_eq!(serde_json::from_str::<String>(&s).unwrap(), "a\"b\\c");
     }
 }

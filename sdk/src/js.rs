@@ -61,17 +61,3 @@ pub fn cat(parts: &[&str]) -> String {
     }
     out
 }
-
-/// A small number in decimal, without `core::fmt`.
-pub fn decimal(mut n: u32) -> String {
-    let mut digits = Vec::new();
-    loop {
-        digits.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits.reverse();
-    String::from_utf8(digits).unwrap_or_default()
-}

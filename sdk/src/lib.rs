@@ -18,7 +18,6 @@ mod watch;
 #[cfg(feature = "webhook")]
 mod webhook;
 
-use js_sys::Array;
 use paycore::OrderNo;
 use paycore::api::{PayRequest, PayType};
 use tsify::Ts;
@@ -43,25 +42,22 @@ fn order_no_of(options: &JsValue) -> Result<OrderNo, JsValue> {
     order_no(&js::get(options, "orderNo"))
 }
 
-/// `new PayClient(options)`: `[apiUrl, endpoint, fetch]` (`options.fetch`, else the page's
-/// `global_fetch`), or a `PayError` (-3) when the endpoint is not an absolute http(s) URL or
-/// there is no fetch function.
+/// `new PayClient(options)`: the worker's `/api` URL. Throws a `PayError` (-3) when
+/// `options.endpoint` is not an absolute http(s) URL or `options.fetch` is neither absent
+/// (the page's `global_fetch` is used then, and must be a function) nor a function.
 #[wasm_bindgen(js_name = clientSetup, skip_typescript)]
-pub fn client_setup(options: ClientOptionsJs, global_fetch: JsValue) -> Result<Array, JsValue> {
+pub fn client_setup(options: ClientOptionsJs, global_fetch: JsValue) -> Result<String, JsValue> {
     let options: JsValue = options.into();
     let endpoint = js::get(&options, "endpoint").as_string().unwrap_or_default();
     if !paycore::http::is_http_url(&endpoint) {
         return Err(invalid("endpoint must be the worker's absolute http(s) URL"));
     }
-    let fetch = match js::get(&options, "fetch") {
-        f if f.is_function() => f,
-        f if f.is_undefined() => Some(global_fetch)
-            .filter(JsValue::is_function)
-            .ok_or_else(|| invalid("no global fetch; pass options.fetch"))?,
-        _ => return Err(invalid("fetch must be a function")),
-    };
-    let api = paycore::http::join_url(&endpoint, "api");
-    Ok(Array::of3(&api.into(), &endpoint.into(), &fetch))
+    let fetch = js::get(&options, "fetch");
+    let fetch = if fetch.is_undefined() { global_fetch } else { fetch };
+    if !fetch.is_function() {
+        return Err(invalid("options.fetch must be a function"));
+    }
+    Ok(paycore::http::join_url(&endpoint, "api"))
 }
 
 /// The body of a client method's command (`"pay"`, `"wechatPay"` with the options object,

@@ -11,14 +11,12 @@ fn bad_reply(field: &str) -> JsValue {
     js::error(codes::BAD_REPLY, &js::cat(&["the reply's `", field, "` is missing or invalid"]))
 }
 
-/// The reply's JSON when its `result` is 0; otherwise throws a `PayError` with the API's
-/// code and message.
-#[wasm_bindgen(js_name = readResult, skip_typescript)]
-pub fn read_result(json: JsValue) -> Result<JsValue, JsValue> {
-    match js::int(&json, "result") {
-        Some(0) => Ok(json),
+/// Ok when the reply's `result` is 0; otherwise a `PayError` with the API's code and message.
+pub fn check(json: &JsValue) -> Result<(), JsValue> {
+    match js::int(json, "result") {
+        Some(0) => Ok(()),
         Some(code) => {
-            let msg = js::get(&json, "msg").as_string().unwrap_or_default();
+            let msg = js::get(json, "msg").as_string().unwrap_or_default();
             Err(js::error(i32::try_from(code).unwrap_or(codes::BAD_REPLY), &msg))
         }
         None => Err(bad_reply("result")),
@@ -30,21 +28,22 @@ pub fn read_result(json: JsValue) -> Result<JsValue, JsValue> {
 #[wasm_bindgen(skip_typescript)]
 pub fn failure(url: &str, status: u16, cause: JsValue, aborted: bool) -> JsValue {
     if aborted {
-        return js::error(codes::ABORTED, "the request was aborted");
+        return js::error(codes::ABORTED, "aborted");
     }
     if status != 0 {
-        return js::error(
-            codes::BAD_REPLY,
-            &js::cat(&["the API answered HTTP ", &js::decimal(status.into()), " without JSON"]),
-        );
+        let e = js::error(codes::BAD_REPLY, "the API answered without JSON (HTTP status in .status)");
+        let _ = js_sys::Reflect::set(&e, &"status".into(), &status.into());
+        return e;
     }
     let why = js::get(&cause, "message").as_string().unwrap_or_else(|| "fetch failed".to_owned());
     js::error(codes::NETWORK, &js::cat(&["could not reach ", url, ": ", &why]))
 }
 
-/// What a client method resolves with, from its reply's JSON (`result` already 0).
+/// What a client method resolves with, from its reply's JSON; throws the API's error when
+/// `result` is not 0.
 #[wasm_bindgen(skip_typescript)]
 pub fn read(method: &str, json: JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
+    check(&json)?;
     match method {
         "pay" => read_pay(&json, pay_type),
         "wechatPay" => read_wechat_pay(&json),

@@ -95,7 +95,8 @@ export interface PollOptions {
   /** Stops at once (a request in flight is cancelled); the promise rejects with an
    * AbortError (code -32). */
   signal?: AbortSignal;
-  /** Called with each new state seen (the first one, then on every change). */
+  /** Called with each new state seen (the first one, then on every change), and when the
+   * transport bringing it changes (`state.transport`: "live" or "polling"). */
   onUpdate?: (state: OrderState) => void;
   /** `false` polls only, never opening the order's WebSocket (default `true`). */
   live?: boolean;

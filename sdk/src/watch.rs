@@ -1,6 +1,6 @@
 //! `Watch`: one `pollState` call's decisions, for the JavaScript shell that runs its
-//! socket, requests and timer. Each method reports an event and returns what to do next as
-//! a number: a delay in ms (`>= 0`), or one of the negative actions below. The rules are
+//! socket, requests and timer. The shell reports each event to [`Watch::on`], which answers
+//! what to do next as a number: a delay in ms (`>= 0`), or one of the negative actions below. The rules are
 //! `paycore::poll::Watcher`'s, tested natively.
 
 use paycore::OrderNo;
@@ -9,7 +9,7 @@ use paycore::poll::{Next, Transport, Watcher};
 use wasm_bindgen::prelude::*;
 
 use crate::js::{self, codes};
-use crate::reply::{state_object, state_of};
+use crate::reply::{check, state_object, state_of};
 
 /// Resolve with `current()`.
 const DONE: f64 = -1.0;
@@ -22,7 +22,7 @@ const RECONNECT: f64 = -4.0;
 /// `closed()`: do not try the socket again.
 const NO_RETRY: f64 = -5.0;
 
-fn code(next: Next) -> f64 {
+fn code_of(next: Next) -> f64 {
     match next {
         Next::Done => DONE,
         Next::Expired => EXPIRED,
@@ -41,6 +41,8 @@ pub struct Watch {
     last: Option<StateReply>,
     /// The last state not yet given to `onUpdate`.
     unreported: Option<JsValue>,
+    /// The transport of the last state given to `onUpdate` (`live`).
+    reported_live: Option<bool>,
 }
 
 #[wasm_bindgen]
@@ -55,6 +57,7 @@ impl Watch {
             watcher: Watcher::new(now_ms as u64),
             last: None,
             unreported: None,
+            reported_live: None,
         })
     }
 
@@ -64,35 +67,40 @@ impl Watch {
         self.live_url.clone()
     }
 
-    /// The `WechatPayState` body to poll with.
-    #[wasm_bindgen(getter)]
-    pub fn body(&self) -> String {
-        crate::command::about("WechatPayState", &self.order_no)
+    /// What happened, and what to do next (one entry point keeps the page's download small):
+    ///
+    /// | event | value | |
+    /// |---|---|---|
+    /// | `"poll"`, `"live"` | the state JSON | a poll's reply or a socket message; throws the API's error when `result` is not 0, a `PayError` (-31) when it is not this order's state |
+    /// | `"error"` | the `PayError` | a poll failed |
+    /// | `"open"` | | the socket opened (the answer is the first heartbeat) |
+    /// | `"close"` | it had opened | poll now; the answer is the delay before trying the socket again, or -5 |
+    /// | `"pong"` | | the socket answered a ping |
+    /// | `"tick"` | | live: the timer fired; send `ping` on a delay |
+    pub fn on(&mut self, event: &str, value: JsValue, now_ms: f64) -> Result<f64, JsValue> {
+        let now = now_ms as u64;
+        Ok(match event {
+            "poll" | "live" => self.state(&value, event == "live", now)?,
+            "error" => {
+                let code = js::int(&value, "code").and_then(|c| i32::try_from(c).ok()).unwrap_or(codes::NETWORK);
+                code_of(self.watcher.on_error(code, now))
+            }
+            "open" => code_of(self.watcher.on_open(now)),
+            "close" => self.watcher.on_close(value.is_truthy()).map_or(NO_RETRY, |ms| ms as f64),
+            "pong" => {
+                self.watcher.on_heard();
+                0.0
+            }
+            _ => code_of(self.watcher.on_tick(now)),
+        })
     }
 
-    /// A state reply arrived (`live`: over the socket). Throws a `PayError` when it is not
-    /// a state of this order.
-    pub fn state(&mut self, json: JsValue, live: bool, now_ms: f64) -> Result<f64, JsValue> {
-        let state = state_of(&json)?;
-        if state.order_no != self.order_no.as_str() {
-            return Err(js::error(codes::BAD_REPLY, "the reply is about another order"));
+    /// A state for the page: the one to give `onUpdate`, once per change (`undefined` when
+    /// nothing is new); with `last`, the last state seen, for the promise to resolve with.
+    pub fn report(&mut self, last: bool) -> JsValue {
+        if !last {
+            return self.unreported.take().unwrap_or(JsValue::UNDEFINED);
         }
-        let (changed, next) =
-            self.watcher.on_state(state.pay_state, state.expires_at, state.server_time, now_ms as u64);
-        if changed {
-            self.unreported = Some(state_object(&state, Some(if live { "live" } else { "polling" })));
-        }
-        self.last = Some(state);
-        Ok(code(next))
-    }
-
-    /// The state to give `onUpdate`, once per change; `undefined` when nothing is new.
-    pub fn update(&mut self) -> JsValue {
-        self.unreported.take().unwrap_or(JsValue::UNDEFINED)
-    }
-
-    /// The last state seen, for the promise to resolve with.
-    pub fn current(&self) -> JsValue {
         let transport = match self.watcher.transport() {
             Transport::Live => "live",
             Transport::Polling => "polling",
@@ -100,40 +108,26 @@ impl Watch {
         self.last.as_ref().map_or(JsValue::UNDEFINED, |s| state_object(s, Some(transport)))
     }
 
-    /// A poll failed with `error` (a `PayError`).
-    pub fn error(&mut self, error: &JsValue, now_ms: f64) -> f64 {
-        let code = js::int(error, "code").and_then(|c| i32::try_from(c).ok()).unwrap_or(codes::NETWORK);
-        self::code(self.watcher.on_error(code, now_ms as u64))
+    /// The error `pollState` rejects with once the order expired unpaid.
+    pub fn expired(&self) -> JsValue {
+        js::error(codes::EXPIRED, "the order expired unpaid")
     }
+}
 
-    /// The socket opened; the delay is the first heartbeat.
-    pub fn opened(&mut self, now_ms: f64) -> f64 {
-        code(self.watcher.on_open(now_ms as u64))
-    }
-
-    /// The socket closed (`was_open`) or failed to open: poll now; the result is the delay
-    /// before trying the socket again, or -5 to stop trying.
-    pub fn closed(&mut self, was_open: bool) -> f64 {
-        self.watcher.on_close(was_open).map_or(NO_RETRY, |ms| ms as f64)
-    }
-
-    /// A non-state message (`pong`) arrived on the socket.
-    pub fn heard(&mut self) {
-        self.watcher.on_heard();
-    }
-
-    /// Live: the timer fired. Send `ping` and wait the returned delay, or act.
-    pub fn tick(&mut self, now_ms: f64) -> f64 {
-        code(self.watcher.on_tick(now_ms as u64))
-    }
-
-    /// The error `pollState` rejects with: the order expired unpaid, or (`aborted`) the
-    /// caller's signal fired.
-    pub fn stopped(&self, aborted: bool) -> JsValue {
-        if aborted {
-            js::error(codes::ABORTED, "polling was aborted")
-        } else {
-            js::error(codes::EXPIRED, "the order expired before it was paid")
+impl Watch {
+    fn state(&mut self, json: &JsValue, live: bool, now: u64) -> Result<f64, JsValue> {
+        check(json)?;
+        let state = state_of(json)?;
+        if state.order_no != self.order_no.as_str() {
+            return Err(js::error(codes::BAD_REPLY, "the reply is about another order"));
         }
+        let (changed, next) = self.watcher.on_state(state.pay_state, state.expires_at, state.server_time, now);
+        // A new state, or the same one brought by the other transport (the page shows which).
+        if changed || self.reported_live != Some(live) {
+            self.reported_live = Some(live);
+            self.unreported = Some(state_object(&state, Some(if live { "live" } else { "polling" })));
+        }
+        self.last = Some(state);
+        Ok(code_of(next))
     }
 }

@@ -249,13 +249,18 @@ describe("pollState live", () => {
     };
     let paid = false;
     const { fetch, calls } = scripted([() => state(paid ? 1 : 0, { order_no: no })]);
-    const polling = client(fetch, `http://127.0.0.1:${port}/`).pollState(no);
+    const transports = [];
+    const polling = client(fetch, `http://127.0.0.1:${port}/`).pollState(no, { onUpdate: (s) => transports.push(s.transport) });
     await new Promise((r) => setTimeout(r, 1_500));
     assert.ok(calls.length >= 1, "polled after the drop");
     assert.equal(connections, 2, "reconnected after 1 s");
     paid = true;
     for (const ws of wss.clients) ws.send(JSON.stringify(state(1, { order_no: no })));
-    assert.equal((await polling).state, "paid");
+    const final = await polling;
+    assert.equal(final.state, "paid");
+    assert.equal(final.transport, "live", "back on the socket");
+    assert.ok(transports.includes("polling"), `the page was told it was polling meanwhile: ${transports}`);
+    assert.equal(transports.at(-1), "live");
   });
 
   it("polls alone when the page cannot open a socket", async () => {
