@@ -10,7 +10,11 @@
 //! * [`reconcile`]: what a verified notify or query reply means for an order.
 //! * [`policy`]: what the order's one writer decides: payability, close, refunds,
 //!   `return_url`, and when the providers are asked next.
-//! * [`poll`]: the SDK's state-polling cadence.
+//! * [`poll`]: what the SDK's `pollState` does next (live socket, polling, expiry).
+//! * [`keys`], [`crypto`]: RSA keys in every form merchants get them, and the RSA/AES-GCM
+//!   primitives behind one small trait (pure Rust natively, WebCrypto in the worker).
+//! * [`wechat_v3`] and [`alipay_openapi`]: WeChat Pay API v3's and Alipay OpenAPI's sign
+//!   messages, response and notify checks, and v3 notify resources.
 //! * [`api`]: the command API's wire types, shared by the worker and the SDK.
 //! * [`webhook`]: events for the merchant's backend, their signature and retry schedule.
 //!
@@ -20,10 +24,13 @@
 mod wire_enum;
 
 pub mod alipay;
+pub mod alipay_openapi;
 pub mod api;
+pub mod crypto;
 pub mod fields;
 pub mod form;
 pub mod http;
+pub mod keys;
 pub mod money;
 pub mod order;
 pub mod order_no;
@@ -34,6 +41,7 @@ pub mod sign;
 pub mod time;
 pub mod webhook;
 pub mod wechat;
+pub mod wechat_v3;
 pub mod xml;
 
 pub use fields::Fields;

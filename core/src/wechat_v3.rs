@@ -1,0 +1,43 @@
+//! WeChat Pay API v3: RSA-signed requests, WeChat-signed responses and notifies, AES-GCM
+//! encrypted notify resources. Sans-IO like the rest of `paycore`: [`sign`] builds the exact
+//! messages and headers, [`notify`] reads a notify envelope and its decrypted resource; a
+//! [`crate::crypto::Crypto`] (or WebCrypto in the worker) does the arithmetic.
+
+pub mod notify;
+pub mod sign;
+
+/// Why a v3 message was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum V3Error {
+    /// A `Wechatpay-*` header is missing.
+    #[error("missing header {0}")]
+    MissingHeader(&'static str),
+    /// `Wechatpay-Signature-Type` is not WECHATPAY2-SHA256-RSA2048.
+    #[error("unsupported signature type")]
+    SignatureType,
+    /// `Wechatpay-Timestamp` is not a number or is 300 s or more away from now.
+    #[error("timestamp outside 300 s of now")]
+    Stale,
+    /// A `WECHATPAY/SIGNTEST/` probe: WeChat sends these to check that merchants verify.
+    #[error("signature probe (WECHATPAY/SIGNTEST/) refused")]
+    Probe,
+    /// The signature is not base64.
+    #[error("signature is not base64")]
+    SignatureEncoding,
+    /// The signature does not verify with the key of its serial.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// No key is known for `Wechatpay-Serial`.
+    #[error("unknown serial {0}")]
+    UnknownSerial(String),
+    /// The notify envelope or its resource is malformed.
+    #[error("malformed notify: {0}")]
+    Malformed(String),
+    /// The resource did not decrypt (wrong APIv3 key, tampered ciphertext or AAD).
+    #[error("resource does not decrypt")]
+    Decrypt,
+}
+
+#[cfg(test)]
+#[path = "wechat_v3/tests.rs"]
+mod tests;

@@ -1,0 +1,148 @@
+//! Published vectors (wechatpay-go) and the v3 checks.
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{AeadInOut, KeyInit, Nonce};
+
+use super::V3Error;
+use super::notify::{Envelope, Transaction};
+use super::sign::{Authorization, SignedHeaders, check, request_message, verify};
+use crate::crypto::Crypto;
+use crate::crypto::native::NativeCrypto;
+use crate::keys::{PrivateKey, PublicKey};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+const KEY: &str = include_str!("../../tests/data/wechatpay_go_test_key.pem");
+const PUB: &str = include_str!("../../tests/data/wechatpay_go_test_key.pub.pem");
+/// wechatpay-go `utils/sign_test.go`: SHA256withRSA of "source" with the key above.
+const SIGNATURE_OF_SOURCE: &str = "BKyAfU4iMCuvXMXS0Wzam3V/cnxZ+JaqigPM5OhljS2iOT95OO6Fsuml2JkFANJU9K6q9bLlDhPXuoVz+pp4hAm6pHU4ld815U4jsKu1RkyaII+1CYBUYC8TK0XtJ8FwUXXz8vZHh58rrAVN1XwNyvD1vfpxrMT4SL536GLwvpUHlCqIMzoZUguLli/K8V29QiOhuH6IEqLNJn8e9b3nwNcQ7be3CzYGpDAKBfDGPCqCv8Rw5zndhlffk2FEA70G4hvMwe51qMN/RAJbknXG23bSlObuTCN7Ndj1aJGH6/L+hdwfLpUtJm4QYVazzW7DFD27EpSQEqA8bX9+8m1rLg==";
+
+#[test]
+fn rsa_signature_matches_wechatpay_go() {
+    let key = PrivateKey::parse(KEY).unwrap();
+    let sig = NativeCrypto.rsa_sha256_sign(&key, b"source").unwrap();
+    assert_eq!(STANDARD.encode(&sig), SIGNATURE_OF_SOURCE);
+    let public = PublicKey::parse(PUB).unwrap();
+    assert!(NativeCrypto.rsa_sha256_verify(&public, b"source", &sig));
+    assert!(!NativeCrypto.rsa_sha256_verify(&public, b"sourcE", &sig));
+}
+
+#[test]
+fn aes_gcm_matches_wechatpay_go() {
+    // wechatpay-go utils/aes_test.go: a 16-byte key (AES-128) despite the AEAD_AES_256_GCM label.
+    let sealed = STANDARD.decode("FsdXzxryWfKwvLJKf8LG/ToRPTRh8RN9wROC").unwrap();
+    let plain = NativeCrypto.aes_gcm_decrypt(
+        b"testAPIv3Key0000",
+        b"wCq51qZv4Yfg",
+        b"Dl56FrqWQJF1t9LtC3vEUsniZKvbqdR8",
+        &sealed,
+    );
+    assert_eq!(plain.unwrap(), b"Hello World");
+    for (key, aad) in
+        [(&b"testAPIv3Key1111"[..], &b"Dl56FrqWQJF1t9LtC3vEUsniZKvbqdR8"[..]), (b"testAPIv3Key0000", b"other aad")]
+    {
+        assert!(NativeCrypto.aes_gcm_decrypt(key, b"wCq51qZv4Yfg", aad, &sealed).is_err());
+    }
+    assert!(NativeCrypto.aes_gcm_decrypt(b"not a aes key", b"wCq51qZv4Yfg", b"", &sealed).is_err());
+}
+
+#[test]
+fn request_signature_and_authorization_header() {
+    let key = PrivateKey::parse(KEY).unwrap();
+    let path = "/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1230000109";
+    let message = request_message("GET", path, 1_554_208_460, "593BEC0C930BF1AFEB40B4A08C8FB242", "");
+    assert_eq!(message, format!("GET\n{path}\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n"));
+    let header = Authorization::sign(
+        &NativeCrypto,
+        &key,
+        "1900009191",
+        "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C",
+        &message,
+        "593BEC0C930BF1AFEB40B4A08C8FB242",
+        1_554_208_460,
+    )
+    .unwrap();
+    assert!(header.starts_with("WECHATPAY2-SHA256-RSA2048 mchid=\"1900009191\",nonce_str="));
+    let parsed = Authorization::parse(&header).unwrap();
+    let sig = STANDARD.decode(&parsed.signature).unwrap();
+    assert!(NativeCrypto.rsa_sha256_verify(&PublicKey::parse(PUB).unwrap(), message.as_bytes(), &sig));
+    // Clients order the pairs differently.
+    let reordered = format!(
+        "WECHATPAY2-SHA256-RSA2048 serial_no=\"{}\",timestamp=\"{}\",signature=\"{}\",mchid=\"{}\",nonce_str=\"{}\"",
+        parsed.serial_no, parsed.timestamp, parsed.signature, parsed.mchid, parsed.nonce_str
+    );
+    assert_eq!(Authorization::parse(&reordered), Some(parsed));
+    assert_eq!(Authorization::parse("WECHATPAY2-SHA256-RSA2048 mchid=\"1\""), None);
+}
+
+fn signed(body: &[u8], at: i64) -> SignedHeaders {
+    let key = PrivateKey::parse(KEY).unwrap();
+    let message = super::sign::response_message(&at.to_string(), "nonce1", body);
+    let sig = STANDARD.encode(NativeCrypto.rsa_sha256_sign(&key, &message).unwrap());
+    SignedHeaders::from_pairs([
+        ("Wechatpay-Timestamp", at.to_string().as_str()),
+        ("wechatpay-nonce", "nonce1"),
+        ("Wechatpay-Signature", sig.as_str()),
+        ("Wechatpay-Serial", "PUB_KEY_ID_0114232134912410000000000000"),
+        ("Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048"),
+    ])
+}
+
+#[test]
+fn responses_and_notifies_are_checked_before_they_are_read() {
+    let body = br#"{"code_url":"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}"#;
+    let now = 1_700_000_000;
+    let public = PublicKey::parse(PUB).unwrap();
+    let keys = |serial: &str| (serial == "PUB_KEY_ID_0114232134912410000000000000").then(|| public.clone());
+    let headers = signed(body, now);
+    assert_eq!(verify(&NativeCrypto, &headers, body, now + 299, keys), Ok(()));
+    assert_eq!(verify(&NativeCrypto, &headers, body, now + 300, keys), Err(V3Error::Stale));
+    assert_eq!(verify(&NativeCrypto, &headers, body, now - 300, keys), Err(V3Error::Stale));
+    assert_eq!(
+        verify(&NativeCrypto, &headers, br#"{"code_url":"weixin://evil"}"#, now, keys),
+        Err(V3Error::BadSignature)
+    );
+    let mut unknown = headers.clone();
+    unknown.serial = Some("5157F09EFDC096DE15EBE81A47057A7232F1B8E1".into());
+    assert!(matches!(verify(&NativeCrypto, &unknown, body, now, keys), Err(V3Error::UnknownSerial(_))));
+    let mut probe = headers.clone();
+    probe.signature = Some("WECHATPAY/SIGNTEST/".to_owned() + headers.signature.as_deref().unwrap());
+    assert_eq!(check(&probe, body, now), Err(V3Error::Probe));
+    let mut scheme = headers.clone();
+    scheme.signature_type = Some("WECHATPAY2-SHA256-SM2".into());
+    assert_eq!(check(&scheme, body, now), Err(V3Error::SignatureType));
+    let mut missing = headers.clone();
+    missing.nonce = None;
+    assert_eq!(check(&missing, body, now), Err(V3Error::MissingHeader("Wechatpay-Nonce")));
+    // A 204 reply signs an empty body: TIMESTAMP\nNONCE\n\n.
+    let empty = signed(b"", now);
+    assert_eq!(check(&empty, b"", now).unwrap().message, format!("{now}\nnonce1\n\n").into_bytes());
+    assert_eq!(verify(&NativeCrypto, &empty, b"", now, keys), Ok(()));
+}
+
+#[test]
+fn notify_resources_decrypt_with_the_apiv3_key_only() {
+    let apiv3 = b"0123456789abcdef0123456789abcdef";
+    let transaction = br#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"1217752501201407033233368018","transaction_id":"1217752501201407033233368018","trade_type":"NATIVE","trade_state":"SUCCESS","success_time":"2018-06-08T10:34:56+08:00","amount":{"total":100,"payer_total":100,"currency":"CNY","payer_currency":"CNY"},"payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}}"#;
+    let cipher = Aes256Gcm::new_from_slice(apiv3).unwrap();
+    let nonce = Nonce::<Aes256Gcm>::try_from(&b"fdasflkja484"[..]).unwrap();
+    let mut sealed = transaction.to_vec();
+    cipher.encrypt_in_place(&nonce, b"transaction", &mut sealed).unwrap();
+    let body = format!(
+        r#"{{"id":"EV-2018022511223320873","create_time":"2015-05-20T13:29:35+08:00","resource_type":"encrypt-resource","event_type":"TRANSACTION.SUCCESS","summary":"支付成功","resource":{{"original_type":"transaction","algorithm":"AEAD_AES_256_GCM","ciphertext":"{}","associated_data":"transaction","nonce":"fdasflkja484"}}}}"#,
+        STANDARD.encode(&sealed)
+    );
+    let envelope = Envelope::parse(body.as_bytes()).unwrap();
+    assert_eq!(envelope.event_type, "TRANSACTION.SUCCESS");
+    let plain = envelope.resource.decrypt(&NativeCrypto, apiv3).unwrap();
+    let t = Transaction::parse(&plain).unwrap();
+    assert_eq!(
+        (t.out_trade_no.as_str(), t.trade_state.as_str(), t.amount.total),
+        ("1217752501201407033233368018", "SUCCESS", 100)
+    );
+    assert_eq!(envelope.resource.decrypt(&NativeCrypto, b"0123456789abcdef0123456789abcdeX"), Err(V3Error::Decrypt));
+    let mut tampered = envelope.resource.clone();
+    tampered.associated_data = "refund".into();
+    assert_eq!(tampered.decrypt(&NativeCrypto, apiv3), Err(V3Error::Decrypt));
+    assert!(matches!(Envelope::parse(b"{}"), Err(V3Error::Malformed(_))));
+}
