@@ -8,7 +8,8 @@
 //! paysign webhook sign   --secret S [--timestamp T]              < body
 //! paysign webhook verify --secret S --header H [--timestamp NOW] < body
 //! ```
-//! ALG is `ALIPAY-MAPI-MD5`, `WXPAY-V2-MD5` or `WXPAY-V2-HMAC-SHA256`. Exit status: 0 ok /
+//! ALG is `ALIPAY-MAPI-MD5`, `WXPAY-V2-MD5` or `WXPAY-V2-HMAC-SHA256`; the RSA algorithms
+//! (`ALIPAY-RSA2`, `WXPAY-V3-RSA`) and v3's `decrypt` are in [`rsa`]. Exit status: 0 ok /
 //! valid, 1 invalid signature, 2 bad usage or unreadable input (message on stderr).
 
 use std::io::Read;
@@ -19,6 +20,7 @@ use paycore::form::RawForm;
 use paycore::sign::{Algorithm, SecretKey, alipay_presign, alipay_verify, sign_with, verify_with, wechat_presign};
 use paycore::xml::parse_wechat;
 
+mod rsa;
 mod webhook;
 
 const USAGE: &str = "usage:
@@ -27,7 +29,13 @@ const USAGE: &str = "usage:
   paysign parse  --provider wechat|alipay                < body
   paysign webhook sign   --secret S [--timestamp T]                < raw body
   paysign webhook verify --secret S --header H [--timestamp NOW]   < raw body
-ALG: ALIPAY-MAPI-MD5 | WXPAY-V2-MD5 | WXPAY-V2-HMAC-SHA256";
+  paysign sign   --algorithm ALIPAY-RSA2 --key-file F                < params.json
+  paysign verify --algorithm ALIPAY-RSA2 --key-file F                < notify form | params.json
+  paysign sign   --algorithm WXPAY-V3-RSA --key-file F               < exact message
+  paysign verify --algorithm WXPAY-V3-RSA --key-file F --signature S < exact message
+  paysign decrypt --key APIV3KEY --nonce N --aad A                   < base64 ciphertext
+ALG: ALIPAY-MAPI-MD5 | WXPAY-V2-MD5 | WXPAY-V2-HMAC-SHA256
+--key-file: PEM (PKCS#8/PKCS#1 private, SPKI public, X.509 certificate) or its bare base64";
 
 /// A failure that ends the program with exit status 2.
 struct UsageError(String);
@@ -64,7 +72,7 @@ fn parse_args(args: &[String]) -> Result<Options, UsageError> {
 }
 
 /// Reads a JSON object whose values are strings (integers are accepted as their digits).
-fn json_fields(input: &str) -> Result<Fields, UsageError> {
+pub(crate) fn json_fields(input: &str) -> Result<Fields, UsageError> {
     let value: serde_json::Value = serde_json::from_str(input).map_err(|e| UsageError(format!("invalid JSON: {e}")))?;
     let map = value.as_object().ok_or_else(|| UsageError("input must be a JSON object".into()))?;
     let mut fields = Fields::new();
@@ -96,6 +104,11 @@ fn run(args: &[String]) -> Result<ExitCode, UsageError> {
         let mut body = Vec::new();
         std::io::stdin().read_to_end(&mut body)?;
         return webhook::run(&args[1..], &body);
+    }
+    if rsa::handles(args) {
+        let mut input = Vec::new();
+        std::io::stdin().read_to_end(&mut input)?;
+        return rsa::run(args, &input);
     }
     let opts = parse_args(args)?;
     let mut input = Vec::new();
