@@ -13,6 +13,7 @@
 //! | `GET /return/alipay` | Alipay's buyer return, verified, then on to the merchant's page |
 //! | `GET /demo/config`, `POST /demo/order`, `POST /demo/webhook`, `GET /demo/told` | the demo shop's backend (`DEMO_SHOP=on` only) |
 //! | `POST /test/age` | moves an order's clock back (`TEST_HOOKS=on` only, the test harness) |
+//! | `POST /test/crypto` | runs the RSA / AES-GCM path on the harness's vectors inside workerd (`TEST_HOOKS=on` only) |
 
 mod checks;
 mod commands;
@@ -33,6 +34,8 @@ mod outbound;
 mod projection;
 mod providers;
 mod reply;
+mod test_crypto;
+mod webcrypto;
 mod webhooks;
 
 pub use object::OrderObject;
@@ -172,6 +175,15 @@ async fn route(mut req: Request, config: &Config) -> Result<Response> {
             let order_no = url.split_once("order_no=").map_or("", |(_, v)| v.split('&').next().unwrap_or(""));
             match demo::told(config, order_no).await {
                 Ok(told) => reply::ok(&serde_json::json!({"result": 0, "msg": "", "told": told})),
+                Err(e) => reply::error(&e),
+            }
+        }
+        (Method::Post, "/test/crypto") if config.test_hooks() => {
+            let Some(body) = read_body(&mut req, 64 * 1024).await? else {
+                return reply::error(&ApiError::new(ResultCode::BodyTooLarge, "too large"));
+            };
+            match test_crypto::run(&body).await {
+                Ok(v) => reply::ok(&v),
                 Err(e) => reply::error(&e),
             }
         }
