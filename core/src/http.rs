@@ -33,12 +33,21 @@ pub struct HttpRequest {
     pub body: Vec<u8>,
     /// True when the provider requires the merchant's client certificate (WeChat `secapi`).
     pub needs_client_cert: bool,
+    /// Further headers (WeChat Pay v3's `Authorization`, `Accept`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl HttpRequest {
     /// A GET of `url`.
     pub fn get(url: String) -> Self {
-        Self { method: Method::Get, url, content_type: None, body: Vec::new(), needs_client_cert: false }
+        Self {
+            method: Method::Get,
+            url,
+            content_type: None,
+            body: Vec::new(),
+            needs_client_cert: false,
+            headers: Vec::new(),
+        }
     }
 
     /// A POST of an XML body.
@@ -49,7 +58,32 @@ impl HttpRequest {
             content_type: Some("text/xml; charset=utf-8"),
             body: body.into_bytes(),
             needs_client_cert: false,
+            headers: Vec::new(),
         }
+    }
+
+    /// A POST of a JSON body.
+    pub fn post_json(url: String, body: String) -> Self {
+        Self { content_type: Some("application/json"), body: body.into_bytes(), ..Self::post_xml(url, String::new()) }
+    }
+}
+
+/// A provider's answer as the edge received it: status, headers and the exact body bytes
+/// (WeChat Pay v3 signs the raw body and sends the signature in headers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers, names as received.
+    pub headers: Vec<(String, String)>,
+    /// The body, byte for byte.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first header named `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 }
 

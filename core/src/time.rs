@@ -56,6 +56,12 @@ pub fn beijing_datetime(unix: i64) -> String {
     format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
 }
 
+/// RFC 3339 in Beijing time, e.g. `2018-06-08T10:34:56+08:00` (WeChat Pay v3's `time_expire`).
+pub fn beijing_rfc3339(unix: i64) -> String {
+    let (y, mo, d, h, mi, s) = beijing_parts(unix);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+08:00")
+}
+
 /// `yyyyMMdd` in Beijing time (the date prefix of an Alipay `batch_no`).
 pub fn beijing_date(unix: i64) -> String {
     beijing_compact(unix)[..8].to_owned()

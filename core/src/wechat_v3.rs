@@ -1,9 +1,12 @@
 //! WeChat Pay API v3: RSA-signed requests, WeChat-signed responses and notifies, AES-GCM
-//! encrypted notify resources. Sans-IO like the rest of `paycore`: [`sign`] builds the exact
-//! messages and headers, [`notify`] reads a notify envelope and its decrypted resource; a
-//! [`crate::crypto::Crypto`] (or WebCrypto in the worker) does the arithmetic.
+//! encrypted notify resources. Sans-IO like the rest of `paycore`: [`request`] builds each
+//! call (Native create, query, close, refund, refund query) as data, [`sign`] the exact
+//! messages and headers, [`reply`] and [`notify`] read what WeChat answers once it verified;
+//! a [`crate::crypto::Crypto`] (or WebCrypto in the worker) does the arithmetic.
 
 pub mod notify;
+pub mod reply;
+pub mod request;
 pub mod sign;
 
 /// Why a v3 message was refused.

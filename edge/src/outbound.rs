@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures_util::future::{Either, select};
-use paycore::http::{HttpRequest, Method};
+use paycore::http::{HttpRequest, HttpResponse, Method};
 use wasm_bindgen::prelude::wasm_bindgen;
 use worker::{AbortController, Delay, Fetch, Headers, Request, RequestInit};
 
@@ -35,8 +35,19 @@ pub fn nonce() -> String {
     out
 }
 
-/// Sends `req` and returns the reply body, or why there is none.
+/// Sends `req` and returns the reply body when the provider answered 200 (the v2 and MAPI
+/// contract), or why there is none.
 pub async fn send(config: &Config, req: &HttpRequest) -> Result<Vec<u8>, Transport> {
+    let resp = exchange(config, req).await?;
+    if resp.status != 200 {
+        return Err(Transport::Status(resp.status));
+    }
+    Ok(resp.body)
+}
+
+/// Sends `req` with its headers and returns whatever came back: status, headers and the
+/// exact body (WeChat Pay v3 answers 204, signs in headers, and explains 4xx in JSON).
+pub async fn exchange(config: &Config, req: &HttpRequest) -> Result<HttpResponse, Transport> {
     let mut init = RequestInit::new();
     init.with_method(match req.method {
         Method::Get => worker::Method::Get,
@@ -45,6 +56,9 @@ pub async fn send(config: &Config, req: &HttpRequest) -> Result<Vec<u8>, Transpo
     let headers = Headers::new();
     if let Some(ct) = req.content_type {
         headers.set("content-type", ct).map_err(|e| Transport::Network(e.to_string()))?;
+    }
+    for (name, value) in &req.headers {
+        headers.set(name, value).map_err(|e| Transport::Network(e.to_string()))?;
     }
     init.with_headers(headers);
     if !req.body.is_empty() {
@@ -62,14 +76,13 @@ pub async fn send(config: &Config, req: &HttpRequest) -> Result<Vec<u8>, Transpo
             _ => Fetch::Request(request).send_with_signal(&signal).await,
         }
         .map_err(|e| Transport::Network(e.to_string()))?;
-        if resp.status_code() != 200 {
-            return Err(Transport::Status(resp.status_code()));
-        }
+        let status = resp.status_code();
+        let headers = resp.headers().entries().collect();
         let body = resp.bytes().await.map_err(|e| Transport::Network(e.to_string()))?;
         if body.len() > MAX_REPLY_BYTES {
             return Err(Transport::Network("reply too large".into()));
         }
-        Ok(body)
+        Ok(HttpResponse { status, headers, body })
     };
     match select(Box::pin(call), Delay::from(timeout)).await {
         Either::Left((result, _)) => result,

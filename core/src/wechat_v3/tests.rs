@@ -146,3 +146,125 @@ fn notify_resources_decrypt_with_the_apiv3_key_only() {
     assert_eq!(tampered.decrypt(&NativeCrypto, apiv3), Err(V3Error::Decrypt));
     assert!(matches!(Envelope::parse(b"{}"), Err(V3Error::Malformed(_))));
 }
+
+mod requests {
+    use super::super::reply::{Outcome, RefundReply, RefundStatus, code_url, outcome};
+    use super::super::request::{NativeOrder, Refund, V3Config, close, create_native, query, refund, refund_query};
+    use super::*;
+    use crate::http::{HttpResponse, Method};
+    use crate::wechat::codes::TradeState;
+    use crate::{AmountFen, OrderNo};
+
+    fn cfg() -> V3Config {
+        V3Config {
+            api_base: "https://api.mch.weixin.qq.com/".into(),
+            appid: "wxd678efh567hg6787".into(),
+            mchid: "1230000109".into(),
+            serial_no: "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C".into(),
+        }
+    }
+
+    #[test]
+    fn calls_are_data_signed_by_the_edge() {
+        let no = OrderNo::parse("order|0001").unwrap();
+        let order = NativeOrder {
+            order_no: &no,
+            description: &"商".repeat(200),
+            total: AmountFen::new(1990).unwrap(),
+            notify_url: "https://pay.example.com/notify/wechat/v3",
+            expires_at: 1_528_425_296, // 2018-06-08T10:34:56+08:00
+        };
+        let call = create_native(&cfg(), &order);
+        assert_eq!((call.method, call.path.as_str()), (Method::Post, "/v3/pay/transactions/native"));
+        let body: serde_json::Value = serde_json::from_str(&call.body).unwrap();
+        assert_eq!(body["amount"], serde_json::json!({"total": 1990, "currency": "CNY"}));
+        assert_eq!(body["time_expire"], "2018-06-08T10:34:56+08:00");
+        assert_eq!(body["out_trade_no"], "order|0001");
+        assert_eq!(body["description"].as_str().unwrap().chars().count(), 127);
+        assert_eq!((body["appid"].as_str(), body["mchid"].as_str()), (Some("wxd678efh567hg6787"), Some("1230000109")));
+
+        let message = call.message(1_554_208_460, "593BEC0C930BF1AFEB40B4A08C8FB242");
+        assert_eq!(
+            message,
+            format!("POST\n/v3/pay/transactions/native\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n{}\n", call.body)
+        );
+        let key = PrivateKey::parse(KEY).unwrap();
+        let auth = Authorization::sign(
+            &NativeCrypto,
+            &key,
+            "1230000109",
+            &cfg().serial_no,
+            &message,
+            "593BEC0C930BF1AFEB40B4A08C8FB242",
+            1_554_208_460,
+        )
+        .unwrap();
+        let req = call.clone().into_request(&cfg(), auth.clone());
+        assert_eq!(req.url, "https://api.mch.weixin.qq.com/v3/pay/transactions/native");
+        assert_eq!(req.content_type, Some("application/json"));
+        assert_eq!(req.body, call.body.as_bytes());
+        assert!(req.headers.contains(&("authorization".into(), auth)));
+        assert!(req.headers.contains(&("accept".into(), "application/json".into())));
+
+        let q = query(&cfg(), &no);
+        assert_eq!(
+            (q.method, q.path.as_str(), q.body.as_str()),
+            (Method::Get, "/v3/pay/transactions/out-trade-no/order%7C0001?mchid=1230000109", "")
+        );
+        assert!(
+            q.message(1, "n")
+                .starts_with("GET\n/v3/pay/transactions/out-trade-no/order%7C0001?mchid=1230000109\n1\nn\n\n")
+        );
+        let c = close(&cfg(), &no);
+        assert_eq!(
+            (c.path.as_str(), c.body.as_str()),
+            ("/v3/pay/transactions/out-trade-no/order%7C0001/close", r#"{"mchid":"1230000109"}"#)
+        );
+        let r = refund(&Refund {
+            order_no: &no,
+            out_refund_no: "order|0001r1a1",
+            total: AmountFen::new(1990).unwrap(),
+            refund: AmountFen::new(990).unwrap(),
+            reason: "",
+            notify_url: "https://pay.example.com/notify/wechat/v3",
+        });
+        let body: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["amount"], serde_json::json!({"refund": 990, "total": 1990, "currency": "CNY"}));
+        assert!(body.get("reason").is_none());
+        assert_eq!(refund_query("order|0001r1a1").path, "/v3/refund/domestic/refunds/order|0001r1a1");
+    }
+
+    #[test]
+    fn replies_by_status_then_body() {
+        let resp = |status, body: &str| HttpResponse { status, headers: vec![], body: body.as_bytes().to_vec() };
+        assert_eq!(outcome(&resp(204, "")), Outcome::Ok);
+        match outcome(&resp(404, r#"{"code":"ORDER_NOT_EXIST","message":"订单不存在"}"#)) {
+            Outcome::Refused(e) => assert_eq!(e.code, "ORDER_NOT_EXIST"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(outcome(&resp(400, "<html>")), Outcome::Refused(e) if e.code == "HTTP_400"));
+        assert_eq!(outcome(&resp(502, "")), Outcome::Unavailable(502));
+        assert_eq!(
+            code_url(br#"{"code_url":"weixin://wxpay/bizpayurl?pr=p4lpSuKzz"}"#).unwrap(),
+            "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"
+        );
+        assert!(code_url(br#"{"code_url":"https://evil.example"}"#).is_err());
+        let refund = RefundReply::parse(br#"{"refund_id":"50000000382019052709732678859","out_refund_no":"1217752501201407033233368018","transaction_id":"1217752501201407033233368018","out_trade_no":"1217752501201407033233368018","channel":"ORIGINAL","status":"SUCCESS","amount":{"total":100,"refund":100,"payer_total":90,"payer_refund":90,"currency":"CNY"}}"#).unwrap();
+        assert_eq!((refund.status, refund.amount.refund), (RefundStatus::Success, 100));
+        let notified = RefundReply::parse(br#"{"mchid":"1900000100","out_trade_no":"1217752501201407033233368018","refund_id":"50000000382019052709732678859","out_refund_no":"1217752501201407033233368018","refund_status":"ABNORMAL","amount":{"total":999,"refund":999,"payer_total":999,"payer_refund":999}}"#).unwrap();
+        assert_eq!(notified.status, RefundStatus::Abnormal, "a refund notify's refund_status");
+        assert_eq!(
+            RefundReply::parse(
+                br#"{"refund_id":"1","out_refund_no":"2","status":"NEW_STATE","amount":{"total":1,"refund":1}}"#
+            )
+            .unwrap()
+            .status,
+            RefundStatus::Unknown("NEW_STATE".into())
+        );
+        let t = Transaction::parse(
+            br#"{"appid":"a","mchid":"m","out_trade_no":"o","trade_state":"NOTPAY","amount":{"total":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.state(), TradeState::NotPay);
+    }
+}

@@ -1,0 +1,113 @@
+//! Reading v3 replies, after the edge verified their signature
+//! ([`super::sign::verify`] or WebCrypto): what a status means, and the JSON of each call.
+
+use serde::Deserialize;
+
+use super::V3Error;
+use crate::http::HttpResponse;
+use crate::wechat::codes::TradeState;
+
+wire_enum! {
+    /// `status` of a v3 refund (and the event of a refund notify).
+    pub enum RefundStatus {
+        /// Refunded.
+        Success = "SUCCESS",
+        /// Closed without refunding.
+        Closed = "CLOSED",
+        /// Being processed.
+        Processing = "PROCESSING",
+        /// Failed (e.g. the buyer's card was cancelled): needs the merchant.
+        Abnormal = "ABNORMAL",
+    }
+}
+
+/// A v3 error body (`{"code": "ORDERNOTEXIST", "message": "…"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ErrorBody {
+    /// WeChat's error code.
+    pub code: String,
+    /// Its message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// What a status says before the body is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// 200 or 204: the body (maybe empty) is the answer.
+    Ok,
+    /// 4xx: WeChat refused; its error code and message.
+    Refused(ErrorBody),
+    /// 5xx or anything else: try again later.
+    Unavailable(u16),
+}
+
+/// Classifies a (verified) reply.
+pub fn outcome(resp: &HttpResponse) -> Outcome {
+    match resp.status {
+        200 | 204 => Outcome::Ok,
+        400..=499 => Outcome::Refused(serde_json::from_slice(&resp.body).unwrap_or(ErrorBody {
+            code: format!("HTTP_{}", resp.status),
+            message: String::from_utf8_lossy(&resp.body).chars().take(200).collect(),
+        })),
+        other => Outcome::Unavailable(other),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeUrl {
+    code_url: String,
+}
+
+/// `create_native`'s answer.
+pub fn code_url(body: &[u8]) -> Result<String, V3Error> {
+    let reply: CodeUrl = serde_json::from_slice(body).map_err(|e| V3Error::Malformed(e.to_string()))?;
+    if !reply.code_url.starts_with("weixin://") {
+        return Err(V3Error::Malformed("code_url is not a weixin:// URL".into()));
+    }
+    Ok(reply.code_url)
+}
+
+/// The amounts of a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RefundAmount {
+    /// Refunded, fen.
+    pub refund: u64,
+    /// The payment's total, fen.
+    pub total: u64,
+}
+
+/// A refund, as `refund` and `refund_query` answer (and a decrypted refund notify carries).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct RefundReply {
+    /// WeChat's refund id.
+    pub refund_id: String,
+    /// Our refund number.
+    pub out_refund_no: String,
+    /// The order.
+    #[serde(default)]
+    pub out_trade_no: String,
+    /// State (`refund_status` in notifies).
+    #[serde(alias = "refund_status", deserialize_with = "refund_status")]
+    pub status: RefundStatus,
+    /// Amounts.
+    pub amount: RefundAmount,
+}
+
+fn refund_status<'de, D: serde::Deserializer<'de>>(d: D) -> Result<RefundStatus, D::Error> {
+    Ok(RefundStatus::parse(&String::deserialize(d)?))
+}
+
+impl RefundReply {
+    /// Reads a refund reply or decrypted refund resource.
+    pub fn parse(body: &[u8]) -> Result<Self, V3Error> {
+        serde_json::from_slice(body).map_err(|e| V3Error::Malformed(e.to_string()))
+    }
+}
+
+impl super::notify::Transaction {
+    /// The v3 `trade_state`, in the vocabulary v2 shares.
+    pub fn state(&self) -> TradeState {
+        TradeState::parse(&self.trade_state)
+    }
+}
