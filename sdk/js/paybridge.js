@@ -18,6 +18,14 @@ const EXPIRED = -2;
 const FAIL = -3;
 const RECONNECT = -4;
 const NO_RETRY = -5;
+// Watch.on's events.
+const POLL_REPLY = 0;
+const LIVE_MESSAGE = 1;
+const POLL_FAILED = 2;
+const SOCKET_OPEN = 3;
+const SOCKET_CLOSED = 4;
+const PONG = 5;
+const TICK = 6;
 
 export class PayClient {
   #api;
@@ -107,7 +115,7 @@ export class PayClient {
         timer = setTimeout(live ? tick : poll, next);
       };
       const seen = (json, viaSocket) => {
-        const next = watch.on(viaSocket ? "live" : "poll", json, Date.now());
+        const next = watch.on(viaSocket ? LIVE_MESSAGE : POLL_REPLY, json, Date.now());
         const update = watch.report(false);
         if (update && onUpdate) {
           try {
@@ -130,13 +138,13 @@ export class PayClient {
         } catch (e) {
           polling = false;
           if (over || live) return;
-          const next = watch.on("error", e, Date.now());
+          const next = watch.on(POLL_FAILED, e, Date.now());
           if (next === FAIL) finish(e);
           else act(next);
         }
       };
       const tick = () => {
-        const next = watch.on("tick", undefined, Date.now());
+        const next = watch.on(TICK, undefined, Date.now());
         if (next >= 0) socket.send("ping");
         act(next);
       };
@@ -150,7 +158,7 @@ export class PayClient {
       const down = (wasOpen) => {
         drop();
         live = false;
-        const again = watch.on("close", wasOpen, Date.now());
+        const again = watch.on(SOCKET_CLOSED, wasOpen, Date.now());
         if (again !== NO_RETRY) retry = setTimeout(connect, again);
         clearTimeout(timer);
         poll();
@@ -168,10 +176,10 @@ export class PayClient {
           // Live now: a poll in flight is not needed.
           requests.abort();
           requests = new AbortController();
-          act(watch.on("open", undefined, Date.now()));
+          act(watch.on(SOCKET_OPEN, undefined, Date.now()));
         };
         socket.onmessage = ({ data }) => {
-          if (data === "pong") return watch.on("pong", undefined, Date.now());
+          if (data === "pong") return watch.on(PONG, undefined, Date.now());
           try {
             seen(JSON.parse(data), true);
           } catch {

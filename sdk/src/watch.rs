@@ -67,27 +67,28 @@ impl Watch {
         self.live_url.clone()
     }
 
-    /// What happened, and what to do next (one entry point keeps the page's download small):
+    /// What happened, and what to do next (one entry point keeps the page's download small).
+    /// `event` is one of the shell's numbered events:
     ///
     /// | event | value | |
     /// |---|---|---|
-    /// | `"poll"`, `"live"` | the state JSON | a poll's reply or a socket message; throws the API's error when `result` is not 0, a `PayError` (-31) when it is not this order's state |
-    /// | `"error"` | the `PayError` | a poll failed |
-    /// | `"open"` | | the socket opened (the answer is the first heartbeat) |
-    /// | `"close"` | it had opened | poll now; the answer is the delay before trying the socket again, or -5 |
-    /// | `"pong"` | | the socket answered a ping |
-    /// | `"tick"` | | live: the timer fired; send `ping` on a delay |
-    pub fn on(&mut self, event: &str, value: JsValue, now_ms: f64) -> Result<f64, JsValue> {
+    /// | 0 poll, 1 live | the state JSON | a poll's reply or a socket message; throws the API's error when `result` is not 0, a `PayError` (-31) when it is not this order's state |
+    /// | 2 error | the `PayError` | a poll failed |
+    /// | 3 open | | the socket opened (the answer is the first heartbeat) |
+    /// | 4 close | it had opened | poll now; the answer is the delay before trying the socket again, or -5 |
+    /// | 5 pong | | the socket answered a ping |
+    /// | 6 tick | | live: the timer fired; send `ping` on a delay |
+    pub fn on(&mut self, event: u8, value: JsValue, now_ms: f64) -> Result<f64, JsValue> {
         let now = now_ms as u64;
         Ok(match event {
-            "poll" | "live" => self.state(&value, event == "live", now)?,
-            "error" => {
+            0 | 1 => self.state(&value, event == 1, now)?,
+            2 => {
                 let code = js::int(&value, "code").and_then(|c| i32::try_from(c).ok()).unwrap_or(codes::NETWORK);
                 code_of(self.watcher.on_error(code, now))
             }
-            "open" => code_of(self.watcher.on_open(now)),
-            "close" => self.watcher.on_close(value.is_truthy()).map_or(NO_RETRY, |ms| ms as f64),
-            "pong" => {
+            3 => code_of(self.watcher.on_open(now)),
+            4 => self.watcher.on_close(value.is_truthy()).map_or(NO_RETRY, |ms| ms as f64),
+            5 => {
                 self.watcher.on_heard();
                 0.0
             }
