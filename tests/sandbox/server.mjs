@@ -1,5 +1,5 @@
 // The provider sandbox: one HTTP server on 127.0.0.1 (default port 8788) that speaks WeChat
-// Pay v2 and Alipay MAPI as the providers do, checks every signature it receives, plays
+// Pay v2 and v3 (Native) and Alipay MAPI as the providers do, checks every signature it receives, plays
 // the buyer (cashier page, "scan and pay" page) and sends signed notifies back.
 //
 // Test helpers (JSON):
@@ -11,12 +11,14 @@
 //   POST /sandbox/settle    {out_trade_no, status}   settles that WeChat order's PROCESSING refunds
 //   DELETE /sandbox/faults; POST /sandbox/reset; GET /sandbox/state
 // Keys: the dev values of .dev.vars.example, unless the environment overrides them.
+import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAlipay, escape, page } from "./alipay.mjs";
 import { createWechat } from "./wechat.mjs";
+import { createWechatV3 } from "./wechat_v3.mjs";
 import { parseForm } from "./wire.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,8 +27,9 @@ export function loadDevVars() {
   const text = readFileSync(join(here, "../../.dev.vars.example"), "utf8");
   const vars = {};
   for (const line of text.split("\n")) {
-    const m = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m) vars[m[1]] = m[2];
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    // A double-quoted value is one line with \n escapes (multi-line PEMs), as dotenv reads it.
+    if (m) vars[m[1]] = /^".*"$/.test(m[2]) ? m[2].slice(1, -1).replaceAll("\\n", "\n") : m[2];
   }
   return { ...vars, ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k in vars)) };
 }
@@ -34,6 +37,15 @@ export function loadDevVars() {
 export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } = {}) {
   const v = loadDevVars();
   const wechatCfg = { appid: v.WECHAT_APPID, mchId: v.WECHAT_MCH_ID, key: v.WECHAT_API_KEY };
+  const wechatV3Cfg = {
+    appid: v.WECHAT_APPID,
+    mchid: v.WECHAT_MCH_ID,
+    merchantSerial: v.WECHAT_CERT_SERIAL,
+    merchantPublicKey: createPublicKey(v.WECHAT_PRIVATE_KEY).export({ type: "spki", format: "pem" }),
+    payKey: readFileSync(join(here, "wechatpay_sandbox_key.pem"), "utf8"),
+    payKeyId: v.WECHAT_PAY_PUBLIC_KEY_ID,
+    apiv3Key: v.WECHAT_APIV3_KEY,
+  };
   const alipayCfg = { partner: v.ALIPAY_PARTNER, key: v.ALIPAY_KEY, sellerEmail: v.ALIPAY_SELLER_EMAIL };
   const state = { wechat: new Map(), alipay: new Map(), notifyIds: new Map(), faults: [], log: [], deliveries: 0, requests: [] };
 
@@ -47,12 +59,12 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     return rule.fault;
   }
 
-  state.deliver = async (provider, url, body, type, order) => {
+  state.deliver = async (provider, url, body, type, order, headers = {}) => {
     state.deliveries += 1;
     const startedAt = Date.now();
     let record;
     try {
-      const resp = await fetch(url, { method: "POST", headers: { "content-type": type }, body, signal: AbortSignal.timeout(10_000) });
+      const resp = await fetch(url, { method: "POST", headers: { "content-type": type, ...headers }, body, signal: AbortSignal.timeout(10_000) });
       record = { status: resp.status, body: await resp.text(), startedAt };
     } catch (e) {
       record = { error: String(e.cause?.code ?? e.message), startedAt };
@@ -62,6 +74,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
   };
 
   const wechat = createWechat(wechatCfg, state, takeFault);
+  const wechatV3 = createWechatV3(wechatV3Cfg, state, takeFault);
   const alipay = createAlipay(alipayCfg, state, takeFault);
 
   async function payAndNotify({ provider, out_trade_no, notify = true, times = 2 }) {
@@ -69,7 +82,13 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       const { order, error } = wechat.pay(out_trade_no);
       if (error) return { status: 404, json: { error } };
       const deliveries = [];
-      if (notify) for (let i = 0; i < times; i++) deliveries.push(await state.deliver("wechat", order.notify_url, wechat.notifyBody(order), "text/xml", order));
+      if (order.v3) order.success_time ??= new Date().toISOString().replace(/\.\d+Z$/, "+00:00");
+      for (let i = 0; notify && i < times; i++) {
+        if (order.v3) {
+          const { body, headers } = wechatV3.notify(order);
+          deliveries.push(await state.deliver("wechat", order.notify_url, body, "application/json", order, headers));
+        } else deliveries.push(await state.deliver("wechat", order.notify_url, wechat.notifyBody(order), "text/xml", order));
+      }
       return { status: 200, json: { paid: true, transaction_id: order.transaction_id, deliveries } };
     }
     if (provider === "alipay") {
@@ -97,6 +116,12 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       const fault = peekTransportFault(`wechat:${name}`, /<out_trade_no>(?:<!\[CDATA\[)?([^<\]]+)/.exec(body)?.[1]);
       if (fault) return { fault };
       return wechat.handle(name, req.method, body);
+    }
+    if (p.startsWith("/v3/")) {
+      state.requests.push(`${req.method} ${url.pathname}${url.search}\n${body}`);
+      const fault = peekTransportFault(`wechat_v3:${p.split("/")[3] ?? ""}`);
+      if (fault) return { fault };
+      return wechatV3.handle(req, url, body);
     }
     if (p === "/gateway.do") {
       const q = req.method === "GET" ? parseForm(url.search.slice(1)) : parseForm(body);
@@ -208,7 +233,8 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     server.once("error", (e) => reject(e.code === "EADDRINUSE" ? new Error(`sandbox: port ${port} is in use (another npm run dev?)`) : e));
     server.listen(port, host, () => {
       if (!quiet) console.log(`sandbox: WeChat Pay v2 and Alipay MAPI on http://${host}:${port}`);
-      resolve({ server, state, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });
+      // notifyV3: a fresh v3 notify (body and headers) for an order, for tests.
+      resolve({ server, state, notifyV3: (o) => wechatV3.notify(o), close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });
     });
   });
 }
