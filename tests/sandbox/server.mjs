@@ -1,5 +1,5 @@
 // The provider sandbox: one HTTP server on 127.0.0.1 (default port 8788) that speaks WeChat
-// Pay v2 and v3 (Native) and Alipay MAPI as the providers do, checks every signature it receives, plays
+// Pay v2 and v3 (Native) and Alipay MAPI and OpenAPI as the providers do, checks every signature it receives, plays
 // the buyer (cashier page, "scan and pay" page) and sends signed notifies back.
 //
 // Test helpers (JSON):
@@ -17,6 +17,7 @@ import { createServer } from "node:http";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAlipay, escape, page } from "./alipay.mjs";
+import { createAlipayOpenApi } from "./alipay_openapi.mjs";
 import { createWechat } from "./wechat.mjs";
 import { createWechatV3 } from "./wechat_v3.mjs";
 import { parseForm } from "./wire.mjs";
@@ -76,6 +77,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
   const wechat = createWechat(wechatCfg, state, takeFault);
   const wechatV3 = createWechatV3(wechatV3Cfg, state, takeFault);
   const alipay = createAlipay(alipayCfg, state, takeFault);
+  const alipayOpen = createAlipayOpenApi({ appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY, alipayKey: readFileSync(join(here, "alipay_sandbox_key.pem"), "utf8") }, state);
 
   async function payAndNotify({ provider, out_trade_no, notify = true, times = 2 }) {
     if (provider === "wechat") {
@@ -90,6 +92,10 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
         } else deliveries.push(await state.deliver("wechat", order.notify_url, wechat.notifyBody(order), "text/xml", order));
       }
       return { status: 200, json: { paid: true, transaction_id: order.transaction_id, deliveries } };
+    }
+    if (provider === "alipay" && alipayOpen.trades.has(out_trade_no)) {
+      const trade = alipayOpen.pay(out_trade_no);
+      return { status: 200, json: { paid: true, trade_no: trade.trade_no, deliveries: [] } };
     }
     if (provider === "alipay") {
       const { trade, error } = alipay.pay(out_trade_no);
@@ -124,7 +130,10 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       return wechatV3.handle(req, url, body);
     }
     if (p === "/gateway.do") {
-      const q = req.method === "GET" ? parseForm(url.search.slice(1)) : parseForm(body);
+      // OpenAPI clients put the common parameters in the query and the rest in a form body.
+      const form = req.method === "GET" ? {} : parseForm(body);
+      const q = form && { ...(url.search ? parseForm(url.search.slice(1)) : {}), ...form };
+      if (q?.method && q.app_id) return alipayOpen.handle(q);
       if (!q) return { status: 200, type: "text/xml", body: "<alipay><is_success>F</is_success><error>ILLEGAL_ARGUMENT</error></alipay>" };
       return alipay.handle(q);
     }

@@ -1,0 +1,112 @@
+// The Alipay OpenAPI side of the sandbox (RSA2): alipay.trade.precreate, .query, .close,
+// .refund and .fastpay.refund.query on /gateway.do. Its own node:crypto code, independent of
+// the Rust: every request's sign is verified with the app's public key (every parameter but
+// `sign`, empty values skipped, sorted, k=v joined with &, not URL-encoded), every response
+// is `{"<method>_response": {...}, "sign": "..."}` signed over the exact text of the
+// response object with the sandbox's Alipay key. Parameters may come in the query, in a
+// form body, or both (clients differ).
+import { createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
+
+/** Fen as Alipay's yuan text ("19.90"), and back (only two-decimal yuan is accepted). */
+const yuan = (fen) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
+const fenOf = (text) => (/^\d{1,9}(\.\d{1,2})?$/.test(text ?? "") ? Math.round(Number(text) * 100) : null);
+
+export function createAlipayOpenApi(cfg, state) {
+  // cfg: { appId, appPrivateKey (PEM, to derive the app's public key), alipayKey (PEM) }
+  const appKey = createPublicKey(cfg.appPrivateKey);
+  const trades = (state.alipayOpen ??= new Map());
+
+  function respond(method, body) {
+    const key = `${method.replaceAll(".", "_")}_response`;
+    const text = JSON.stringify(body);
+    const sign = createSign("sha256").update(text).sign(cfg.alipayKey, "base64");
+    return { status: 200, type: "application/json; charset=utf-8", body: `{"${key}":${text},"sign":"${sign}"}` };
+  }
+  const ok = (fields) => ({ code: "10000", msg: "Success", ...fields });
+  const fail = (sub_code, sub_msg) => ({ code: "40004", msg: "Business Failed", sub_code, sub_msg });
+  const invalid = (sub_code, sub_msg) => ({ code: "40002", msg: "Invalid Arguments", sub_code, sub_msg });
+
+  const methods = {
+    "alipay.trade.precreate"(biz, p) {
+      const total = fenOf(biz.total_amount);
+      if (!biz.out_trade_no || !biz.subject || !total) return invalid("isv.missing-signature-key", "缺少参数");
+      const existing = trades.get(biz.out_trade_no);
+      if (existing && existing.trade_status !== "WAIT_BUYER_PAY") return fail("ACQ.TRADE_HAS_SUCCESS", "交易已被支付");
+      const t = existing ?? { out_trade_no: biz.out_trade_no, total, subject: biz.subject, notify_url: p.notify_url, trade_status: "WAIT_BUYER_PAY", qr_code: `https://qr.alipay.com/sandbox${randomBytes(6).toString("hex")}`, refunds: [], notifies: [] };
+      trades.set(t.out_trade_no, t);
+      return ok({ out_trade_no: t.out_trade_no, qr_code: t.qr_code });
+    },
+    "alipay.trade.query"(biz) {
+      const t = trades.get(biz.out_trade_no);
+      if (!t) return fail("ACQ.TRADE_NOT_EXIST", "交易不存在");
+      return ok({ out_trade_no: t.out_trade_no, trade_no: t.trade_no, trade_status: t.trade_status, total_amount: yuan(t.total), buyer_logon_id: t.trade_no ? "san***@sandbox.com" : undefined });
+    },
+    "alipay.trade.close"(biz) {
+      const t = trades.get(biz.out_trade_no);
+      if (!t) return fail("ACQ.TRADE_NOT_EXIST", "交易不存在");
+      if (t.trade_status !== "WAIT_BUYER_PAY") return fail("ACQ.TRADE_STATUS_ERROR", "交易状态不合法");
+      t.trade_status = "TRADE_CLOSED";
+      return ok({ out_trade_no: t.out_trade_no });
+    },
+    "alipay.trade.refund"(biz) {
+      const t = trades.get(biz.out_trade_no);
+      if (!t) return fail("ACQ.TRADE_NOT_EXIST", "交易不存在");
+      if (!["TRADE_SUCCESS", "TRADE_CLOSED"].includes(t.trade_status) || !t.trade_no) return fail("ACQ.TRADE_STATUS_ERROR", "交易状态不合法");
+      const amount = fenOf(biz.refund_amount);
+      if (!amount) return invalid("isv.invalid-parameter", "refund_amount");
+      const requestNo = biz.out_request_no ?? biz.out_trade_no;
+      let r = t.refunds.find((x) => x.out_request_no === requestNo);
+      if (r && r.amount !== amount) return fail("ACQ.REQUEST_AMOUNT_EXCEED", "同一退款请求号金额不一致");
+      const refunded = t.refunds.reduce((a, x) => a + x.amount, 0);
+      if (!r && refunded + amount > t.total) return fail("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限");
+      if (!r) {
+        r = { out_request_no: requestNo, amount, reason: biz.refund_reason };
+        t.refunds.push(r);
+        if (refunded + amount === t.total) t.trade_status = "TRADE_CLOSED";
+      }
+      return ok({ out_trade_no: t.out_trade_no, trade_no: t.trade_no, fund_change: "Y", refund_fee: yuan(t.refunds.reduce((a, x) => a + x.amount, 0)) });
+    },
+    "alipay.trade.fastpay.refund.query"(biz) {
+      const t = trades.get(biz.out_trade_no);
+      const r = t?.refunds.find((x) => x.out_request_no === (biz.out_request_no ?? biz.out_trade_no));
+      if (!r) return ok({ out_trade_no: biz.out_trade_no });
+      return ok({ out_trade_no: t.out_trade_no, trade_no: t.trade_no, out_request_no: r.out_request_no, refund_amount: yuan(r.amount), total_amount: yuan(t.total), refund_status: "REFUND_SUCCESS" });
+    },
+  };
+
+  /** Handles an OpenAPI request's parameters (query and form merged). */
+  function handle(p) {
+    const method = p.method;
+    const content = Object.keys(p).filter((k) => k !== "sign" && p[k] !== "" && p[k] !== undefined).sort().map((k) => `${k}=${p[k]}`).join("&");
+    if (p.app_id !== cfg.appId) return respond(method ?? "error", invalid("isv.invalid-app-id", "无效的AppID参数"));
+    if (p.sign_type !== "RSA2" || !p.sign || !createVerify("sha256").update(content).verify(appKey, p.sign, "base64")) {
+      // (Alipay quotes its sign string in sub_msg HTML-escaped; the sandbox logs it instead.)
+      state.log.push({ provider: "alipay_openapi", rejected: "isv.invalid-signature", content });
+      // Under the method's own key, as Alipay answers (error_response only when no method).
+      return respond(method ?? "error", invalid("isv.invalid-signature", "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配"));
+    }
+    const handler = methods[method];
+    if (!handler) return respond(method ?? "error", invalid("isv.invalid-method", "不存在的方法名"));
+    let biz;
+    try {
+      biz = JSON.parse(p.biz_content ?? "{}");
+    } catch {
+      return respond(method, invalid("isv.invalid-parameter", "biz_content 不是 JSON"));
+    }
+    state.log.push({ provider: "alipay_openapi", api: method, out_trade_no: biz.out_trade_no });
+    return respond(method, handler(biz, p));
+  }
+
+  /** The buyer pays an OpenAPI trade. */
+  function pay(outTradeNo) {
+    const t = trades.get(outTradeNo);
+    if (!t) return null;
+    if (t.trade_status === "WAIT_BUYER_PAY") {
+      t.trade_status = "TRADE_SUCCESS";
+      t.trade_no = `2026${Date.now()}${randomBytes(4).toString("hex")}`.slice(0, 28);
+    }
+    return t;
+  }
+
+  return { handle, pay, trades };
+}
