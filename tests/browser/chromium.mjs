@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import { PNG } from "pngjs";
 import jsQR from "jsqr";
@@ -31,4 +32,23 @@ export function decodeQr(png) {
   const img = PNG.sync.read(png);
   const found = jsQR(new Uint8ClampedArray(img.data), img.width, img.height);
   return found?.data ?? null;
+}
+
+/** Registers before/after hooks that start `npm run dev`'s stack on free ports and a
+ * Chromium; the returned object's `dev` and `browser` are set once `before` ran. */
+export function devAndBrowser() {
+  const ctx = { dev: null, browser: null };
+  const state = mkdtempSync(join(tmpdir(), "paybridge-dev-"));
+  before(async () => {
+    const { startDev } = await import("../../scripts/dev.mjs");
+    const { freePort } = await import("../e2e/harness.mjs");
+    ctx.dev = await startDev({ quiet: true, persistTo: state, port: await freePort(), sandboxPort: await freePort() });
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.dev?.stop();
+    rmSync(state, { recursive: true, force: true });
+  });
+  return ctx;
 }

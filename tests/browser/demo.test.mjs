@@ -1,30 +1,13 @@
 // The demo checkout in Debian's Chromium against `npm run dev` (the same startDev the
 // command uses, on its own ports): both wallets, paid through the sandbox.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { startDev } from "../../scripts/dev.mjs";
-import { freePort } from "../e2e/harness.mjs";
-import { decodeQr, launch } from "./chromium.mjs";
+import { describe, it } from "node:test";
+import { decodeQr, devAndBrowser } from "./chromium.mjs";
 
-let dev;
-let browser;
-const state = mkdtempSync(join(tmpdir(), "paybridge-dev-"));
-
-before(async () => {
-  dev = await startDev({ quiet: true, persistTo: state, port: await freePort(), sandboxPort: await freePort() });
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await dev?.stop();
-  rmSync(state, { recursive: true, force: true });
-});
+const stack = devAndBrowser();
 
 async function openShop(lang = "en") {
-  const page = await browser.context.newPage();
+  const page = await stack.browser.context.newPage();
   const apiReplies = [];
   page.on("response", async (r) => {
     if (!r.url().endsWith("/api") || r.request().method() !== "POST") return;
@@ -34,7 +17,7 @@ async function openShop(lang = "en") {
       // the page navigated away before the body was read
     }
   });
-  await page.goto(`${dev.url}/?lang=${lang}`);
+  await page.goto(`${stack.dev.url}/?lang=${lang}`);
   await page.waitForSelector("body[data-ready=true]");
   return { page, apiReplies };
 }
@@ -54,8 +37,8 @@ describe("WeChat Pay in the demo", () => {
 
     // The buyer's phone: the sandbox page behind the "simulate scan" link.
     const link = await page.getAttribute("#simulate-scan", "href");
-    assert.ok(link.startsWith(`${dev.sandboxUrl}/wechat/scan?pr=`));
-    const phone = await browser.context.newPage();
+    assert.ok(link.startsWith(`${stack.dev.sandboxUrl}/wechat/scan?pr=`));
+    const phone = await stack.browser.context.newPage();
     await phone.goto(link);
     const paidAt = Date.now();
     await phone.click("#wechat-pay");
@@ -79,9 +62,9 @@ describe("Alipay in the demo", () => {
   it("goes to the sandbox cashier and returns to the result page as paid", async () => {
     const { page } = await openShop("en");
     await page.click("#method-alipay");
-    await Promise.all([page.waitForURL(`${dev.sandboxUrl}/gateway.do?**`), page.click("#pay-button")]);
+    await Promise.all([page.waitForURL(`${stack.dev.sandboxUrl}/gateway.do?**`), page.click("#pay-button")]);
     assert.match(await page.textContent(".amount"), /0\.01/);
-    await Promise.all([page.waitForURL(`${dev.url}/result?**`), page.click("#alipay-pay")]);
+    await Promise.all([page.waitForURL(`${stack.dev.url}/result?**`), page.click("#alipay-pay")]);
     const url = new URL(page.url());
     assert.equal(url.searchParams.get("pay_state"), "1");
     await page.waitForSelector("#result-status[data-state=paid]", { timeout: 5000 });

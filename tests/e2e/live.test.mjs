@@ -111,6 +111,7 @@ describe("live state over a WebSocket", () => {
     assert.equal(paid.pay_state, 1);
     const took = Date.now() - paidAt;
     assert.ok(took < 8_000, `found by the object's own check in ${took} ms`);
+    console.log(`e2e/live: a payment with its notify lost was found by the watched object in ${took} ms`);
     page.ws.close(1000);
   });
 
