@@ -7,6 +7,9 @@
 //! - Responses: the exact raw text of the `*_response` (or `error_response`) value as
 //!   received, escapes and all; never re-serialised before verifying.
 
+pub mod reply;
+pub mod request;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 

@@ -15,8 +15,8 @@ pub use command::{
     StateRequest, WechatPayRequest, authorize, parse_command, route,
 };
 pub use reply::{
-    ErrorReply, EventReply, EventsReply, ListOrdersReply, OrderReply, OrderSummary, OrderView, PayInfo, PayReply,
-    RefundReply, StateReply, WechatPayReply,
+    AlipayQrReply, ErrorReply, EventReply, EventsReply, ListOrdersReply, OrderReply, OrderSummary, OrderView, PayInfo,
+    PayReply, RefundReply, StateReply, WechatPayReply,
 };
 
 #[cfg(test)]

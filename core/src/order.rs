@@ -123,6 +123,10 @@ pub enum Source {
     WechatRefundQuery,
     /// A verified Alipay `batch_refund_notify`.
     AlipayRefundNotify,
+    /// A verified and decrypted WeChat Pay v3 refund notify.
+    WechatRefundNotify,
+    /// An Alipay OpenAPI refund reply or `alipay.trade.fastpay.refund.query`.
+    AlipayRefundQuery,
 }
 
 /// Evidence of a payment.
@@ -240,8 +244,11 @@ pub struct WechatSession {
 /// The Alipay session of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlipaySession {
-    /// When the first cashier URL was issued.
+    /// When the first cashier URL or QR code was issued.
     pub issued_at: i64,
+    /// The OpenAPI `precreate` QR code, once one was made (`AlipayQr`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_code: Option<String>,
 }
 
 /// An order as stored (KV value, JSON).

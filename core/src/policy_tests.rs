@@ -176,7 +176,7 @@ fn schedule_starts_fast_slows_down_and_stops_at_expiry() {
     assert_eq!(&wakes[..6], &[5, 15, 30, 60, 180, 300]);
     assert_eq!(*wakes.last().unwrap(), 1800 + reconcile::EXPIRY_GRACE_SECS);
     assert!(due_checks(&o, 1005).trades);
-    o.alipay = Some(AlipaySession { issued_at: 900 });
+    o.alipay = Some(AlipaySession { issued_at: 900, qr_code: None });
     assert_eq!(next_check_at(&o, 900), Some(905), "from the first session");
     assert_eq!(next_check_at(&paid_order(), 1600), None, "paid, nothing pending");
     assert_eq!(next_check_at_watched(&o, 1100, true), Some(1105), "watched live: every 5 s");

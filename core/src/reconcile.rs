@@ -57,14 +57,18 @@ pub fn wechat_notify_events(n: &PaymentNotify, now: i64) -> Vec<Event> {
 /// `REFUND` state proves the payment only: refunds are settled by `refundquery`, since a
 /// partial refund reads `REFUND` too.
 pub fn wechat_query_events(r: &OrderQueryReply, now: i64) -> Vec<Event> {
+    wechat_trade_events(r, Source::WechatQuery, now)
+}
+
+/// Events proven by a WeChat transaction from `source`: a query reply, or a v3 notify's
+/// decrypted transaction read as one ([`crate::wechat_v3::evidence::transaction`]).
+pub fn wechat_trade_events(r: &OrderQueryReply, source: Source, now: i64) -> Vec<Event> {
     match r.trade_state.fact() {
         TradeFact::Paid => match (&r.transaction_id, r.total_fee) {
-            (Some(tx), Some(amount)) => {
-                vec![payment(Provider::Wechat, tx, amount, r.time_end.clone(), Source::WechatQuery, now)]
-            }
+            (Some(tx), Some(amount)) => vec![payment(Provider::Wechat, tx, amount, r.time_end.clone(), source, now)],
             _ => Vec::new(),
         },
-        TradeFact::Closed => vec![Order::close_event(CloseReason::Provider, Source::WechatQuery, now)],
+        TradeFact::Closed => vec![Order::close_event(CloseReason::Provider, source, now)],
         TradeFact::Open => Vec::new(),
     }
 }
@@ -98,10 +102,46 @@ pub fn alipay_query_events(r: &TradeQueryReply, order: &Order, now: i64) -> Vec<
     alipay_events((&r.trade_status, &r.trade_no, r.total_fee, None), order, Source::AlipayQuery, now)
 }
 
+/// Events proven by a verified Alipay OpenAPI trade (a notify, or `alipay.trade.query` when
+/// `source` says so): the same rules as MAPI's.
+pub fn alipay_trade_events(
+    t: &crate::alipay_openapi::reply::Trade,
+    order: &Order,
+    source: Source,
+    now: i64,
+) -> Vec<Event> {
+    alipay_events((&t.trade_status, &t.trade_no, t.total, t.paid_at.clone()), order, source, now)
+}
+
+/// Events proven by `alipay.trade.fastpay.refund.query` (or a 10000 refund reply) for one of
+/// this order's Alipay refund attempts: done when Alipay reports that amount refunded.
+pub fn alipay_refund_done(order: &Order, out_request_no: &str, refunded: crate::AmountFen) -> Vec<Event> {
+    order
+        .refunds
+        .iter()
+        .filter(|r| r.provider == Provider::Alipay && r.provider_refund_no == out_request_no && r.amount == refunded)
+        .map(|r| Event::RefundSettled {
+            provider_refund_no: r.provider_refund_no.clone(),
+            refund_id: Some(r.provider_refund_no.clone()),
+            outcome: RefundOutcome::Succeeded,
+            source: Source::AlipayRefundQuery,
+        })
+        .collect()
+}
+
 /// Events proven by a `refundquery` reply: each record whose `out_refund_no` is one of this
 /// order's WeChat refund attempts. SUCCESS settles it, REFUNDCLOSE and CHANGE fail it,
 /// PROCESSING and unknown states prove nothing yet.
 pub fn wechat_refund_events(records: Vec<crate::wechat::reply::RefundRecord>, order: &Order) -> Vec<Event> {
+    wechat_refund_events_from(records, order, Source::WechatRefundQuery)
+}
+
+/// [`wechat_refund_events`] for records from `source` (a query, or a v3 refund notify).
+pub fn wechat_refund_events_from(
+    records: Vec<crate::wechat::reply::RefundRecord>,
+    order: &Order,
+    source: Source,
+) -> Vec<Event> {
     use crate::wechat::RefundStatus;
     records
         .into_iter()
@@ -118,7 +158,7 @@ pub fn wechat_refund_events(records: Vec<crate::wechat::reply::RefundRecord>, or
                 provider_refund_no: r.out_refund_no,
                 refund_id: Some(r.refund_id),
                 outcome,
-                source: Source::WechatRefundQuery,
+                source,
             })
         })
         .collect()

@@ -4,6 +4,7 @@
 //! messages and headers, [`reply`] and [`notify`] read what WeChat answers once it verified;
 //! a [`crate::crypto::Crypto`] (or WebCrypto in the worker) does the arithmetic.
 
+pub mod evidence;
 pub mod notify;
 pub mod reply;
 pub mod request;
@@ -39,6 +40,12 @@ pub enum V3Error {
     /// The resource did not decrypt (wrong APIv3 key, tampered ciphertext or AAD).
     #[error("resource does not decrypt")]
     Decrypt,
+    /// The message is for another merchant id or app id.
+    #[error("for another merchant or app")]
+    WrongMerchant,
+    /// The message is about another order.
+    #[error("for another order")]
+    WrongOrder,
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! is applied to the order as it is after the calls, never to the copy read before them.
 
 use paycore::api::ApiError;
-use paycore::order::{CloseReason, Event, Order, RefundStatus, Source};
+use paycore::order::{CloseReason, Event, Order, Source};
 use paycore::policy::{self, Checks};
 use worker::console_log;
 
@@ -48,11 +48,7 @@ pub async fn run(obj: &OrderObject, config: &Config, checks: Checks, now: i64) -
         }
         if checks.refunds {
             for wallet in Wallet::involved(config, &order)? {
-                let pending = order
-                    .refunds
-                    .iter()
-                    .any(|r| r.provider == wallet.provider() && r.status == RefundStatus::Requested);
-                if pending {
+                if order.pending_refunds(wallet.provider()).next().is_some() {
                     match wallet.refund_check(config, &order, now).await {
                         Ok(found) => events.extend(found),
                         Err(e) => failure = failure.or(Some(e)),

@@ -3,11 +3,16 @@
 //! that need it, with `-19 NotConfigured`.
 
 use paycore::alipay::AlipayConfig;
+use paycore::alipay_openapi::request::{DEFAULT_GATEWAY, OpenApiConfig};
 use paycore::api::{ApiError, ResultCode};
+use paycore::keys::{KeyError, PrivateKey, PublicKey};
 use paycore::sign::{SecretKey, WechatSignType};
 use paycore::webhook;
 use paycore::wechat::WechatConfig;
+use paycore::wechat_v3::request::V3Config;
 use worker::Env;
+
+use crate::providers::{OpenApiSettings, V3Settings};
 
 /// Where and how events go to the merchant's backend.
 pub struct WebhookSettings {
@@ -67,6 +72,69 @@ impl Config {
             api_key: SecretKey::new(self.required("WECHAT_API_KEY")?),
             api_base: self.required("WECHAT_API_BASE")?,
             sign_type,
+        })
+    }
+
+    /// True when `WECHAT_API_VERSION=v3` (default v2).
+    pub fn wechat_v3_on(&self) -> Result<bool, ApiError> {
+        match self.get("WECHAT_API_VERSION").as_deref() {
+            None | Some("v2") => Ok(false),
+            Some("v3") => Ok(true),
+            Some(_) => Err(ApiError::new(ResultCode::NotConfigured, "WECHAT_API_VERSION must be v2 or v3")),
+        }
+    }
+
+    /// True when `ALIPAY_API=openapi` (default mapi).
+    pub fn alipay_openapi_on(&self) -> Result<bool, ApiError> {
+        match self.get("ALIPAY_API").as_deref() {
+            None | Some("mapi") => Ok(false),
+            Some("openapi") => Ok(true),
+            Some(_) => Err(ApiError::new(ResultCode::NotConfigured, "ALIPAY_API must be mapi or openapi")),
+        }
+    }
+
+    fn key<T>(&self, name: &str, parse: impl Fn(&str) -> Result<T, KeyError>) -> Result<T, ApiError> {
+        parse(&self.required(name)?).map_err(|e| {
+            ApiError::new(ResultCode::NotConfigured, format!("the worker setting {name} is not a usable key: {e}"))
+        })
+    }
+
+    /// WeChat Pay v3 settings. WeChat is verified with the WeChat Pay public key
+    /// (`WECHAT_PAY_PUBLIC_KEY` + `WECHAT_PAY_PUBLIC_KEY_ID`).
+    pub fn wechat_v3(&self) -> Result<V3Settings, ApiError> {
+        let apiv3_key = self.required("WECHAT_APIV3_KEY")?.into_bytes();
+        if apiv3_key.len() != 32 {
+            return Err(ApiError::new(ResultCode::NotConfigured, "WECHAT_APIV3_KEY must be 32 bytes"));
+        }
+        let wechat_keys =
+            vec![(self.required("WECHAT_PAY_PUBLIC_KEY_ID")?, self.key("WECHAT_PAY_PUBLIC_KEY", PublicKey::parse)?)];
+        Ok(V3Settings {
+            cfg: self.wechat_v3_config()?,
+            key: self.key("WECHAT_PRIVATE_KEY", PrivateKey::parse)?,
+            apiv3_key,
+            wechat_keys,
+        })
+    }
+
+    /// What v3 requests carry (ids only, no keys parsed).
+    pub fn wechat_v3_config(&self) -> Result<V3Config, ApiError> {
+        Ok(V3Config {
+            api_base: self.required("WECHAT_API_BASE")?,
+            appid: self.required("WECHAT_APPID")?,
+            mchid: self.required("WECHAT_MCH_ID")?,
+            serial_no: self.required("WECHAT_CERT_SERIAL")?,
+        })
+    }
+
+    /// Alipay OpenAPI settings.
+    pub fn alipay_openapi(&self) -> Result<OpenApiSettings, ApiError> {
+        Ok(OpenApiSettings {
+            cfg: OpenApiConfig {
+                gateway: self.get("ALIPAY_OPENAPI_GATEWAY").unwrap_or_else(|| DEFAULT_GATEWAY.to_owned()),
+                app_id: self.required("ALIPAY_APP_ID")?,
+            },
+            key: self.key("ALIPAY_APP_PRIVATE_KEY", PrivateKey::parse)?,
+            alipay_key: self.key("ALIPAY_PUBLIC_KEY", PublicKey::parse)?,
         })
     }
 

@@ -7,7 +7,9 @@
 //! | `POST /api` | the command API (`Pay`, `WechatPay`, `WechatPayState`; merchant: `CreateOrder`, `CloseOrder`, `Refund`, `QueryOrder`, `ListOrders`) |
 //! | `OPTIONS /api` | CORS preflight for `ALLOWED_ORIGINS` |
 //! | `POST /notify/wechat` | WeChat Pay v2 payment notify |
+//! | `POST /notify/wechat/v3` | WeChat Pay v3 payment and refund notifies |
 //! | `POST /notify/alipay` | Alipay trade notifies |
+//! | `POST /notify/alipay/openapi` | Alipay OpenAPI trade notifies |
 //! | `POST /notify/alipay/refund/<order_no>` | Alipay `batch_refund_notify` of that order's refunds |
 //! | `GET /live/<order_no>` | a WebSocket of the order's state, for checkout pages (see [`live`]) |
 //! | `GET /return/alipay` | Alipay's buyer return, verified, then on to the merchant's page |
@@ -26,6 +28,8 @@ mod forward;
 mod live;
 mod merchant;
 mod notify;
+mod notify_openapi;
+mod notify_wechat_v3;
 // The `#[durable_object]` macro generates undocumented glue.
 #[allow(missing_docs)]
 mod object;
@@ -125,6 +129,17 @@ async fn route(mut req: Request, config: &Config) -> Result<Response> {
         (Method::Post, "/notify/wechat") => match read_body(&mut req, paycore::xml::MAX_BYTES).await? {
             Some(body) => notify::wechat(config, &body).await,
             None => reply::xml(413, paycore::wechat::notify::reply_fail("body too large")),
+        },
+        (Method::Post, "/notify/wechat/v3") => match read_body(&mut req, notify_wechat_v3::MAX_BYTES).await? {
+            Some(body) => {
+                let headers: Vec<(String, String)> = req.headers().entries().collect();
+                notify_wechat_v3::receive(config, &headers, &body, object::now()).await
+            }
+            None => reply::json_text(413, r#"{"code":"FAIL","message":"body too large"}"#.into()),
+        },
+        (Method::Post, "/notify/alipay/openapi") => match read_body(&mut req, RawForm::MAX_BYTES).await? {
+            Some(body) => notify_openapi::receive(config, &body).await,
+            None => reply::text(413, paycore::alipay::notify::REPLY_FAIL),
         },
         (Method::Post, "/notify/alipay") => match read_body(&mut req, RawForm::MAX_BYTES).await? {
             Some(body) => notify::alipay(config, &body, None).await,

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, RefundReply, RefundRequest, ResultCode};
-use paycore::order::{CloseReason, Event, Order, PayState, Provider, Source};
+use paycore::order::{CloseReason, Event, Order, PayState, Source};
 use paycore::policy::{self, CloseStep, RefundPlan};
 use worker::Delay;
 
@@ -92,8 +92,9 @@ pub async fn refund(obj: &OrderObject, config: &Config, req: RefundRequest, now:
     let refund_no = refund.refund_no.clone();
     let applied = store.apply(vec![Event::RefundRequested(paycore::order::Refund { refund_id, ..refund })], now)?;
     let mut order = applied.order;
-    // WeChat settles refunds asynchronously: ask at once; the alarm asks again until settled.
-    if wallet.provider() == Provider::Wechat {
+    // Ask at once where the provider can be asked (MAPI answers by notify); the alarm asks
+    // again until settled.
+    if wallet.refund_check_after_refund() {
         match wallet.refund_check(config, &order, now).await {
             Ok(events) => {
                 let applied = store.apply(events, now)?;

@@ -25,7 +25,7 @@ fn rejected(reason: impl Into<String>) -> ApiError {
 }
 
 /// Forwards a verified notify to its order's object; `Err(reason)` unless it stored it.
-async fn deliver(
+pub async fn deliver(
     config: &Config,
     order_no: &OrderNo,
     path: &str,
@@ -102,10 +102,23 @@ async fn verified_alipay(config: &Config, body: &[u8]) -> std::result::Result<No
     }
 }
 
+/// An OpenAPI return (RSA2) rather than MAPI's (MD5).
+fn is_openapi(query: &str) -> bool {
+    query.split('&').any(|p| p == "sign_type=RSA2")
+}
+
 /// `GET /return/alipay`: the buyer's browser back from the cashier, verified like a
-/// notify; the order's object refreshes it by a query and names the merchant's page.
+/// notify (MAPI or OpenAPI, by its `sign_type`); the order's object refreshes it by a query and names the merchant's page.
 pub async fn alipay_return(config: &Config, query: &str) -> Result<Response> {
-    let Ok(Notify::Trade(n)) = verified_alipay(config, query.as_bytes()).await else {
+    let order_no = if is_openapi(query) {
+        crate::notify_openapi::verified(config, query.as_bytes()).await.ok().map(|n| n.order_no)
+    } else {
+        match verified_alipay(config, query.as_bytes()).await {
+            Ok(Notify::Trade(n)) => Some(n.order_no),
+            _ => None,
+        }
+    };
+    let Some(order_no) = order_no else {
         log_reject("alipay_return", "verification failed");
         return reply::html(
             400,
@@ -113,7 +126,7 @@ pub async fn alipay_return(config: &Config, query: &str) -> Result<Response> {
             "This link could not be verified with Alipay. Your order page shows the real payment state.",
         );
     };
-    let answer = forward::to_order_get(config, &n.order_no, &format!("/return/alipay?{query}")).await;
+    let answer = forward::to_order_get(config, &order_no, &format!("/return/alipay?{query}")).await;
     let location = answer.ok().and_then(|(_, text)| {
         serde_json::from_str::<serde_json::Value>(&text).ok()?.get("location")?.as_str().map(str::to_owned)
     });
@@ -200,10 +213,17 @@ pub async fn alipay_return_location(
     query: &str,
     now: i64,
 ) -> std::result::Result<String, ApiError> {
-    let Notify::Trade(n) = alipay_form(config, query.as_bytes())? else { return Err(rejected("not a trade return")) };
+    let order_no = if is_openapi(query) {
+        crate::notify_openapi::trade_of(config, query.as_bytes())?.order_no
+    } else {
+        let Notify::Trade(n) = alipay_form(config, query.as_bytes())? else {
+            return Err(rejected("not a trade return"));
+        };
+        n.order_no
+    };
     let store = obj.store()?;
     let order = store.load_existing()?;
-    if order.order_no != n.order_no {
+    if order.order_no != order_no {
         return Err(rejected("return for another order"));
     }
     let wallet = Wallet::of(config, paycore::order::Provider::Alipay)?;

@@ -24,7 +24,7 @@ use worker::{DurableObject, Env, Request, Response, Result, State, console_log, 
 use crate::config::Config;
 use crate::order_store::{Applied, OrderStore};
 use crate::projection::Projection;
-use crate::{checks, commands, live, merchant, notify, reply, webhooks};
+use crate::{checks, commands, live, merchant, notify, notify_openapi, notify_wechat_v3, reply, webhooks};
 
 /// The order's Durable Object.
 #[durable_object]
@@ -127,6 +127,7 @@ impl OrderObject {
             Command::Pay(r) => reply::ok(&commands::pay(self, &config, r, now).await?),
             Command::WechatPay(r) => reply::ok(&commands::wechat_pay(self, &config, r, now).await?),
             Command::WechatPayState(_) => reply::ok(&commands::state(self, &config, now).await?),
+            Command::AlipayQr(_) => reply::ok(&commands::alipay_qr(self, &config, now).await?),
             Command::CreateOrder(r) => reply::ok(&merchant::create_order(self, &config, r, now)?),
             Command::CloseOrder(_) => reply::ok(&merchant::close_order(self, &config, now).await?),
             Command::Refund(r) => reply::ok(&merchant::refund(self, &config, r, now).await?),
@@ -148,13 +149,17 @@ impl OrderObject {
         let path = reply::path_of(&url).to_owned();
         match path.as_str() {
             "/api" => self.api(req, now).await,
-            "/notify/wechat" | "/notify/alipay" | "/notify/alipay/refund" => {
+            p if p.starts_with("/notify/") => {
                 let body = req.bytes().await.map_err(|e| ApiError::new(ResultCode::MalformedJson, e.to_string()))?;
                 let config = self.config();
-                match path.as_str() {
+                match p {
                     "/notify/wechat" => notify::apply_wechat(self, &config, &body, now)?,
+                    "/notify/wechat/v3/transaction" => notify_wechat_v3::apply_transaction(self, &config, &body, now)?,
+                    "/notify/wechat/v3/refund" => notify_wechat_v3::apply_refund(self, &config, &body, now)?,
                     "/notify/alipay" => notify::apply_alipay_trade(self, &config, &body, now)?,
-                    _ => notify::apply_alipay_refund(self, &config, &body, now)?,
+                    "/notify/alipay/refund" => notify::apply_alipay_refund(self, &config, &body, now)?,
+                    "/notify/alipay/openapi" => notify_openapi::apply(self, &config, &body, now)?,
+                    _ => return Err(ApiError::new(ResultCode::NotFound, "no such path")),
                 }
                 ok_reply()
             }

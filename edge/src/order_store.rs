@@ -127,7 +127,15 @@ impl OrderStore {
             if let Some(url) = fix_return_url {
                 o.return_url = Some(url);
             }
-            o.alipay.get_or_insert(AlipaySession { issued_at: now });
+            o.alipay.get_or_insert(AlipaySession { issued_at: now, qr_code: None });
+        })
+    }
+
+    /// Records the Alipay QR code (`precreate`), unless a concurrent call stored one first.
+    pub fn start_alipay_qr(&self, qr_code: String, now: i64) -> Result<Order, ApiError> {
+        self.change(|o| {
+            let session = o.alipay.get_or_insert(AlipaySession { issued_at: now, qr_code: None });
+            session.qr_code.get_or_insert(qr_code);
         })
     }
 

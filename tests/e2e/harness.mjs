@@ -46,6 +46,7 @@ export async function startStack({ vars = {} } = {}) {
     ...DEV,
     WECHAT_API_BASE: sandboxUrl,
     ALIPAY_GATEWAY: `${sandboxUrl}/gateway.do`,
+    ALIPAY_OPENAPI_GATEWAY: `${sandboxUrl}/gateway.do`,
     PUBLIC_BASE_URL: workerUrl,
     ALLOWED_ORIGINS: "https://shop.example",
     PROVIDER_TIMEOUT_MS: "1500",

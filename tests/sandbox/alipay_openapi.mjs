@@ -4,8 +4,11 @@
 // `sign`, empty values skipped, sorted, k=v joined with &, not URL-encoded), every response
 // is `{"<method>_response": {...}, "sign": "..."}` signed over the exact text of the
 // response object with the sandbox's Alipay key. Parameters may come in the query, in a
-// form body, or both (clients differ).
+// form body, or both (clients differ). alipay.trade.page.pay opens a cashier page; paying
+// there (or /sandbox/pay) sends an RSA2-signed trade_status_sync notify to the trade's
+// notify_url and sends the buyer to its return_url with RSA2-signed return parameters.
 import { createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
+import { escape, page } from "./alipay.mjs";
 
 /** Fen as Alipay's yuan text ("19.90"), and back (only two-decimal yuan is accepted). */
 const yuan = (fen) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
@@ -22,6 +25,12 @@ export function createAlipayOpenApi(cfg, state) {
     const sign = createSign("sha256").update(text).sign(cfg.alipayKey, "base64");
     return { status: 200, type: "application/json; charset=utf-8", body: `{"${key}":${text},"sign":"${sign}"}` };
   }
+  /** Signs fields as Alipay signs notifies and returns: all but sign and sign_type, sorted. */
+  function signFields(fields) {
+    const content = Object.keys(fields).filter((k) => k !== "sign" && k !== "sign_type" && fields[k] !== "" && fields[k] !== undefined).sort().map((k) => `${k}=${fields[k]}`).join("&");
+    return { ...fields, sign_type: "RSA2", sign: createSign("sha256").update(content).sign(cfg.alipayKey, "base64") };
+  }
+  const beijing = (d) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
   const ok = (fields) => ({ code: "10000", msg: "Success", ...fields });
   const fail = (sub_code, sub_msg) => ({ code: "40004", msg: "Business Failed", sub_code, sub_msg });
   const invalid = (sub_code, sub_msg) => ({ code: "40002", msg: "Invalid Arguments", sub_code, sub_msg });
@@ -32,7 +41,7 @@ export function createAlipayOpenApi(cfg, state) {
       if (!biz.out_trade_no || !biz.subject || !total) return invalid("isv.missing-signature-key", "缺少参数");
       const existing = trades.get(biz.out_trade_no);
       if (existing && existing.trade_status !== "WAIT_BUYER_PAY") return fail("ACQ.TRADE_HAS_SUCCESS", "交易已被支付");
-      const t = existing ?? { out_trade_no: biz.out_trade_no, total, subject: biz.subject, notify_url: p.notify_url, trade_status: "WAIT_BUYER_PAY", qr_code: `https://qr.alipay.com/sandbox${randomBytes(6).toString("hex")}`, refunds: [], notifies: [] };
+      const t = existing ?? { out_trade_no: biz.out_trade_no, total, subject: biz.subject, notify_url: p.notify_url, trade_status: "WAIT_BUYER_PAY", qr_code: `https://qr.alipay.com/sandbox${randomBytes(6).toString("hex")}`, refunds: [], notifies: [], gmt_create: beijing(new Date()) };
       trades.set(t.out_trade_no, t);
       return ok({ out_trade_no: t.out_trade_no, qr_code: t.qr_code });
     },
@@ -85,6 +94,7 @@ export function createAlipayOpenApi(cfg, state) {
       // Under the method's own key, as Alipay answers (error_response only when no method).
       return respond(method ?? "error", invalid("isv.invalid-signature", "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配"));
     }
+    if (method === "alipay.trade.page.pay") return cashier(p);
     const handler = methods[method];
     if (!handler) return respond(method ?? "error", invalid("isv.invalid-method", "不存在的方法名"));
     let biz;
@@ -104,9 +114,56 @@ export function createAlipayOpenApi(cfg, state) {
     if (t.trade_status === "WAIT_BUYER_PAY") {
       t.trade_status = "TRADE_SUCCESS";
       t.trade_no = `2026${Date.now()}${randomBytes(4).toString("hex")}`.slice(0, 28);
+      t.gmt_payment = beijing(new Date());
     }
     return t;
   }
 
-  return { handle, pay, trades };
+  /** The signed trade_status_sync notify of a trade, as a form body. */
+  function notifyForm(t, overrides = {}) {
+    const fields = signFields({
+      notify_time: beijing(new Date()), notify_type: "trade_status_sync", notify_id: randomBytes(16).toString("hex"),
+      app_id: cfg.appId, charset: "utf-8", version: "1.0", trade_no: t.trade_no, out_trade_no: t.out_trade_no,
+      trade_status: t.trade_status, total_amount: yuan(t.total), receipt_amount: yuan(t.total), buyer_pay_amount: yuan(t.total),
+      subject: t.subject, gmt_create: t.gmt_create, gmt_payment: t.gmt_payment, seller_id: "2088102177846880", buyer_id: "2088102177846881",
+      ...overrides,
+    });
+    return new URLSearchParams(fields).toString();
+  }
+
+  /** Where the cashier sends the buyer after paying: return_url with signed parameters. */
+  function returnUrl(t) {
+    const fields = signFields({
+      charset: "utf-8", out_trade_no: t.out_trade_no, method: "alipay.trade.page.pay.return", total_amount: yuan(t.total),
+      trade_no: t.trade_no, auth_app_id: cfg.appId, version: "1.0", app_id: cfg.appId, seller_id: "2088102177846880", timestamp: beijing(new Date()),
+    });
+    return `${t.return_url}${t.return_url.includes("?") ? "&" : "?"}${new URLSearchParams(fields)}`;
+  }
+
+  /** alipay.trade.page.pay: the cashier page (after the request's signature verified). */
+  function cashier(p) {
+    let biz;
+    try {
+      biz = JSON.parse(p.biz_content ?? "{}");
+    } catch {
+      biz = {};
+    }
+    const total = fenOf(biz.total_amount);
+    const fail = (code) => ({ status: 200, type: "text/html; charset=utf-8", body: page("支付宝 · 错误 (sandbox)", `<p>错误代码 <b id=error>${escape(code)}</b></p>`) });
+    if (!biz.out_trade_no || !biz.subject || !total || biz.product_code !== "FAST_INSTANT_TRADE_PAY") return fail("INVALID_PARAMETER");
+    let t = trades.get(biz.out_trade_no);
+    if (t && t.total !== total) return fail("ACQ.CONTEXT_INCONSISTENT");
+    t ??= { out_trade_no: biz.out_trade_no, total, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], gmt_create: beijing(new Date()) };
+    Object.assign(t, { notify_url: p.notify_url, return_url: p.return_url, time_expire: biz.time_expire });
+    trades.set(t.out_trade_no, t);
+    state.log.push({ provider: "alipay_openapi", api: "alipay.trade.page.pay", out_trade_no: t.out_trade_no });
+    return {
+      status: 200,
+      type: "text/html; charset=utf-8",
+      body: page("支付宝 · 收银台 (sandbox, OpenAPI)", `<p class=amount>¥${escape(yuan(t.total))}</p><p>${escape(t.subject)}</p><p class=muted>订单号 ${escape(t.out_trade_no)}</p>
+       <form method=post action="/alipay/openapi/cashier/pay"><input type=hidden name=out_trade_no value="${escape(t.out_trade_no)}"><button id=alipay-pay>确认付款 Pay</button></form>`),
+    };
+  }
+
+  return { handle, pay, trades, notifyForm, returnUrl, signFields };
 }

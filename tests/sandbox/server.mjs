@@ -95,7 +95,12 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     }
     if (provider === "alipay" && alipayOpen.trades.has(out_trade_no)) {
       const trade = alipayOpen.pay(out_trade_no);
-      return { status: 200, json: { paid: true, trade_no: trade.trade_no, deliveries: [] } };
+      if (trade.trade_status === "TRADE_CLOSED" && !trade.trade_no) return { status: 404, json: { error: "the trade is closed" } };
+      const deliveries = [];
+      for (let i = 0; notify && trade.notify_url && i < times; i++) {
+        deliveries.push(await state.deliver("alipay", trade.notify_url, alipayOpen.notifyForm(trade), "application/x-www-form-urlencoded", trade));
+      }
+      return { status: 200, json: { paid: true, trade_no: trade.trade_no, deliveries } };
     }
     if (provider === "alipay") {
       const { trade, error } = alipay.pay(out_trade_no);
@@ -137,6 +142,12 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       if (!q) return { status: 200, type: "text/xml", body: "<alipay><is_success>F</is_success><error>ILLEGAL_ARGUMENT</error></alipay>" };
       return alipay.handle(q);
     }
+    if (p === "/alipay/openapi/cashier/pay" && req.method === "POST") {
+      const t = alipayOpen.pay((parseForm(body) ?? {}).out_trade_no);
+      if (!t || !t.trade_no) return html(404, page("支付宝 (sandbox)", "<p>no such trade, or closed</p>"));
+      setTimeout(() => state.deliver("alipay", t.notify_url, alipayOpen.notifyForm(t), "application/x-www-form-urlencoded", t), 50);
+      return { status: 302, headers: { location: alipayOpen.returnUrl(t) }, body: "" };
+    }
     if (p === "/alipay/cashier/pay" && req.method === "POST") {
       const f = parseForm(body) ?? {};
       const { trade, error } = alipay.pay(f.out_trade_no);
@@ -177,7 +188,13 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       const f = safeJson(body) ?? {};
       const o = wechat.orders.get(f.out_trade_no);
       if (!o) return { status: 404, type: "application/json", body: '{"error":"no such order"}' };
-      for (const r of o.refunds) if (r.status === "PROCESSING") r.status = f.status ?? "SUCCESS";
+      for (const r of o.refunds) {
+        if (r.status !== "PROCESSING") continue;
+        r.status = f.status ?? "SUCCESS";
+        // v3 names it CLOSED; its notify follows the settlement.
+        if (o.v3 && r.status === "REFUNDCLOSE") r.status = "CLOSED";
+        if (o.v3) wechatV3.sendRefundNotify(o, r);
+      }
       return { status: 200, type: "application/json", body: JSON.stringify({ refunds: o.refunds }) };
     }
     if (p === "/sandbox/faults" && req.method === "DELETE") {
@@ -185,7 +202,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       return { status: 200, type: "application/json", body: '{"ok":true}' };
     }
     if (p === "/sandbox/reset" && req.method === "POST") {
-      for (const m of [state.wechat, state.alipay, state.notifyIds]) m.clear();
+      for (const m of [state.wechat, state.alipay, state.notifyIds, alipayOpen.trades]) m.clear();
       state.faults.length = 0;
       state.log.length = 0;
       return { status: 200, type: "application/json", body: '{"ok":true}' };
@@ -243,7 +260,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     server.listen(port, host, () => {
       if (!quiet) console.log(`sandbox: WeChat Pay v2 and Alipay MAPI on http://${host}:${port}`);
       // notifyV3: a fresh v3 notify (body and headers) for an order, for tests.
-      resolve({ server, state, notifyV3: (o) => wechatV3.notify(o), close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });
+      resolve({ server, state, notifyV3: (o) => wechatV3.notify(o), wechatV3, alipayOpen, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });
     });
   });
 }

@@ -28,9 +28,9 @@ export function createWechatV3(cfg, state, takeFault) {
   const merchantKey = createPublicKey(cfg.merchantPublicKey);
 
   /** A reply signed as WeChat Pay signs it (a 204 signs an empty body). */
-  function signed(status, json, fault) {
+  function signed(status, json, fault, at = Date.now()) {
     const body = json === undefined ? "" : JSON.stringify(json);
-    const timestamp = String(Math.floor(Date.now() / 1000));
+    const timestamp = String(Math.floor(at / 1000));
     const n = nonce();
     let signature = createSign("sha256").update(`${timestamp}\n${n}\n${body}\n`).sign(cfg.payKey, "base64");
     if (fault === "badsign") signature = signature.replace(/^./, (c) => (c === "A" ? "B" : "A"));
@@ -95,8 +95,10 @@ export function createWechatV3(cfg, state, takeFault) {
       if (!refund && committed + amount.refund > Number(o.total_fee)) return error(403, "NOT_ENOUGH", "订单可退金额不足");
       if (!refund) {
         refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: String(amount.refund), reason: r.reason, status: state.refundStatus === "REFUNDCLOSE" ? "CLOSED" : state.refundStatus === "PROCESSING" ? "PROCESSING" : "SUCCESS", create_time: new Date().toISOString() };
+        refund.notify_url = r.notify_url;
         o.refunds.push(refund);
         o.trade_state = "REFUND";
+        sendRefundNotify(o, refund);
       }
       return signed(200, refundJson(o, refund));
     }],
@@ -151,23 +153,43 @@ export function createWechatV3(cfg, state, takeFault) {
     return error(404, "NOT_FOUND", "not found");
   }
 
-  /** The encrypted, signed TRANSACTION.SUCCESS notify WeChat Pay would POST: body and headers. */
-  function notify(o) {
+  /** An encrypted, signed notify WeChat Pay would POST: body and headers. */
+  function encrypted(eventType, originalType, resource, summary, { at, key = cfg.apiv3Key } = {}) {
     const iv = randomBytes(6).toString("hex");
-    const cipher = createCipheriv("aes-256-gcm", Buffer.from(cfg.apiv3Key), Buffer.from(iv));
-    cipher.setAAD(Buffer.from("transaction"));
-    const sealed = Buffer.concat([cipher.update(JSON.stringify(transaction(o))), cipher.final(), cipher.getAuthTag()]);
+    const cipher = createCipheriv("aes-256-gcm", Buffer.from(key), Buffer.from(iv));
+    cipher.setAAD(Buffer.from(originalType));
+    const sealed = Buffer.concat([cipher.update(JSON.stringify(resource)), cipher.final(), cipher.getAuthTag()]);
     const envelope = {
       id: `EV-${randomBytes(8).toString("hex")}`,
       create_time: new Date().toISOString(),
       resource_type: "encrypt-resource",
-      event_type: "TRANSACTION.SUCCESS",
-      summary: "支付成功",
-      resource: { original_type: "transaction", algorithm: "AEAD_AES_256_GCM", ciphertext: sealed.toString("base64"), associated_data: "transaction", nonce: iv },
+      event_type: eventType,
+      summary,
+      resource: { original_type: originalType, algorithm: "AEAD_AES_256_GCM", ciphertext: sealed.toString("base64"), associated_data: originalType, nonce: iv },
     };
-    const out = signed(200, envelope);
+    const out = signed(200, envelope, undefined, at);
     return { body: out.body, headers: out.headers };
   }
 
-  return { handle, notify };
+  /** The TRANSACTION.SUCCESS notify of a paid order. */
+  const notify = (o) => encrypted("TRANSACTION.SUCCESS", "transaction", transaction(o), "支付成功");
+
+  /** The REFUND.<status> notify of a settled refund. */
+  function refundNotify(o, r) {
+    const resource = { mchid: cfg.mchid, out_trade_no: o.out_trade_no, transaction_id: o.transaction_id, out_refund_no: r.out_refund_no, refund_id: r.refund_id, refund_status: r.status, success_time: new Date().toISOString().replace(/\.\d+Z$/, "+00:00"), user_received_account: "支付用户零钱", amount: { total: Number(o.total_fee), refund: Number(r.refund_fee), payer_total: Number(o.total_fee), payer_refund: Number(r.refund_fee) } };
+    return encrypted(`REFUND.${r.status}`, "refund", resource, "退款状态变更");
+  }
+
+  /** Sends a settled refund's notify to its notify_url (as WeChat does, shortly after). */
+  function sendRefundNotify(o, r) {
+    if (!r.notify_url || r.status === "PROCESSING" || state.refundNotifies === "off") return;
+    setTimeout(() => {
+      const { body, headers } = refundNotify(o, r);
+      state.deliver("wechat", r.notify_url, body, "application/json", o, headers);
+    }, 50);
+  }
+
+  // For tests: any resource, encrypted and signed like a notify (`at`: when it was signed;
+  // `key`: another APIv3 key), and the transaction resource of an order object.
+  return { handle, notify, refundNotify, sendRefundNotify, notifyOf: encrypted, transaction };
 }

@@ -58,11 +58,14 @@ pub enum ResultCode {
     EventNotFound,
     /// -27: a live-state WebSocket from a page whose origin is not in `ALLOWED_ORIGINS`.
     OriginNotAllowed,
+    /// -28: the command needs a provider API this merchant does not use (`AlipayQr` needs
+    /// `ALIPAY_API=openapi`).
+    NotSupported,
 }
 
 impl ResultCode {
     /// Every code, in table order.
-    pub const ALL: [ResultCode; 26] = [
+    pub const ALL: [ResultCode; 27] = [
         Self::Ok,
         Self::MalformedJson,
         Self::UnknownCommand,
@@ -89,6 +92,7 @@ impl ResultCode {
         Self::PaymentNotFound,
         Self::EventNotFound,
         Self::OriginNotAllowed,
+        Self::NotSupported,
     ];
 
     /// The numeric `result`.
@@ -120,6 +124,7 @@ impl ResultCode {
             Self::PaymentNotFound => -25,
             Self::EventNotFound => -26,
             Self::OriginNotAllowed => -27,
+            Self::NotSupported => -28,
         }
     }
 
@@ -143,7 +148,8 @@ impl ResultCode {
             | Self::InvalidOrderState
             | Self::ReturnUrlFixed
             | Self::RefundTooLarge
-            | Self::RefundConflict => 409,
+            | Self::RefundConflict
+            | Self::NotSupported => 409,
             Self::BodyTooLarge => 413,
             Self::NotConfigured | Self::Internal => 500,
             Self::ProviderRejected | Self::ProviderBadReply => 502,
@@ -181,6 +187,9 @@ impl ResultCode {
             Self::PaymentNotFound => "the order has no payment with this `transaction_id`",
             Self::EventNotFound => "no webhook event with this `event_id`",
             Self::OriginNotAllowed => "a live-state WebSocket from an origin not in ALLOWED_ORIGINS",
+            Self::NotSupported => {
+                "the command needs a provider API this merchant does not use (AlipayQr needs ALIPAY_API=openapi)"
+            }
         }
     }
 }

@@ -27,6 +27,8 @@ pub enum Command {
     WechatPay(WechatPayRequest),
     /// `WechatPayState`: an order's `pay_state`, whichever wallet pays it.
     WechatPayState(StateRequest),
+    /// `AlipayQr` (extension): an Alipay QR code for the order (`alipay.trade.precreate`).
+    AlipayQr(StateRequest),
     /// `CreateOrder` (merchant): fixes an order's amount.
     CreateOrder(CreateOrderRequest),
     /// `CloseOrder` (merchant): cancels an unpaid order at the providers.
@@ -50,6 +52,7 @@ impl Command {
             Self::Pay(_) => "Pay",
             Self::WechatPay(_) => "WechatPay",
             Self::WechatPayState(_) => "WechatPayState",
+            Self::AlipayQr(_) => "AlipayQr",
             Self::CreateOrder(_) => "CreateOrder",
             Self::CloseOrder(_) => "CloseOrder",
             Self::Refund(_) => "Refund",
@@ -80,7 +83,7 @@ impl Command {
         match self {
             Self::Pay(r) => Some(r.order_no.clone()),
             Self::WechatPay(r) => Some(r.order_no.clone()),
-            Self::WechatPayState(r) => Some(r.order_no.clone()),
+            Self::WechatPayState(r) | Self::AlipayQr(r) => Some(r.order_no.clone()),
             Self::CreateOrder(r) => Some(r.order_no.clone()),
             Self::Refund(r) => Some(r.order_no.clone()),
             Self::CloseOrder(r) | Self::QueryOrder(r) | Self::ListEvents(r) => Some(r.order_no.clone()),
@@ -309,6 +312,7 @@ pub fn parse_command(body: &[u8]) -> Result<Command, ApiError> {
         "Pay" => Command::Pay(decode(map)?),
         "WechatPay" => Command::WechatPay(decode(map)?),
         "WechatPayState" => Command::WechatPayState(decode(map)?),
+        "AlipayQr" => Command::AlipayQr(decode(map)?),
         "CreateOrder" => Command::CreateOrder(decode(map)?),
         "CloseOrder" => Command::CloseOrder(decode(map)?),
         "Refund" => Command::Refund(decode(map)?),

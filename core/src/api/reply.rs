@@ -57,6 +57,19 @@ pub struct WechatPayReply {
     pub expires_at: i64,
 }
 
+/// `AlipayQr` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlipayQrReply {
+    /// 0.
+    pub result: i32,
+    /// "".
+    pub msg: String,
+    /// `https://qr.alipay.com/…`: the QR code's text.
+    pub qr_code: String,
+    /// When the order stops accepting payment (Unix seconds).
+    pub expires_at: i64,
+}
+
 /// `WechatPayState` reply.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateReply {

@@ -59,6 +59,11 @@ impl Order {
         self.payments().find(|p| p.transaction_id == transaction_id)
     }
 
+    /// The refunds sent to `provider` that it has not settled yet.
+    pub fn pending_refunds(&self, provider: super::Provider) -> impl Iterator<Item = &Refund> {
+        self.refunds.iter().filter(move |r| r.provider == provider && r.status == RefundStatus::Requested)
+    }
+
     /// Fen of a transaction refunded (succeeded) so far.
     pub fn refunded_fen(&self, transaction_id: &str) -> u64 {
         self.refund_sum(transaction_id, |s| *s == RefundStatus::Succeeded)

@@ -49,13 +49,17 @@ impl Envelope {
 }
 
 impl Resource {
-    /// Decrypts with the APIv3 key: the resource's JSON text.
-    pub fn decrypt(&self, crypto: &dyn Crypto, apiv3_key: &[u8]) -> Result<Vec<u8>, V3Error> {
+    /// The bytes to open (ciphertext ‖ tag), once the algorithm is the one v3 uses.
+    pub fn sealed(&self) -> Result<Vec<u8>, V3Error> {
         if self.algorithm != "AEAD_AES_256_GCM" {
             return Err(V3Error::Malformed(format!("algorithm {}", self.algorithm)));
         }
-        let sealed =
-            STANDARD.decode(&self.ciphertext).map_err(|_| V3Error::Malformed("ciphertext is not base64".into()))?;
+        STANDARD.decode(&self.ciphertext).map_err(|_| V3Error::Malformed("ciphertext is not base64".into()))
+    }
+
+    /// Decrypts with the APIv3 key: the resource's JSON text.
+    pub fn decrypt(&self, crypto: &dyn Crypto, apiv3_key: &[u8]) -> Result<Vec<u8>, V3Error> {
+        let sealed = self.sealed()?;
         crypto
             .aes_gcm_decrypt(apiv3_key, self.nonce.as_bytes(), self.associated_data.as_bytes(), &sealed)
             .map_err(|_| V3Error::Decrypt)

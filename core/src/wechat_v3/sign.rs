@@ -54,15 +54,20 @@ impl Authorization {
         nonce: &str,
         timestamp: i64,
     ) -> Result<String, crate::crypto::CryptoError> {
-        let signature = STANDARD.encode(crypto.rsa_sha256_sign(key, message.as_bytes())?);
-        Ok(Self {
+        let signature = crypto.rsa_sha256_sign(key, message.as_bytes())?;
+        Ok(Self::from_signature(mchid, serial_no, nonce, timestamp, &signature).header())
+    }
+
+    /// The header value for a signature made elsewhere (WebCrypto at the edge) over
+    /// [`request_message`].
+    pub fn from_signature(mchid: &str, serial_no: &str, nonce: &str, timestamp: i64, signature: &[u8]) -> Self {
+        Self {
             mchid: mchid.into(),
             nonce_str: nonce.into(),
-            signature,
+            signature: STANDARD.encode(signature),
             timestamp: timestamp.to_string(),
             serial_no: serial_no.into(),
         }
-        .header())
     }
 
     /// The header value.

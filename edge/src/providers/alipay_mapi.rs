@@ -2,6 +2,7 @@
 //! MAPI has no refund query: refunds settle by `batch_refund_notify`, and a trade that
 //! turns `TRADE_CLOSED` after payment (found by the query) was refunded in full.
 
+use paycore::alipay::pay_url::{self, DirectPay};
 use paycore::alipay::service::{self as alipay_service, ServiceError};
 use paycore::alipay::{self, AlipayConfig};
 use paycore::api::ApiError;
@@ -14,6 +15,29 @@ use crate::outbound::send;
 
 async fn call(config: &Config, req: &paycore::http::HttpRequest) -> Result<Vec<u8>, ApiError> {
     send(config, req).await.map_err(|t| errors::transport("Alipay", &t))
+}
+
+/// The signed `create_direct_pay_by_user` cashier URL.
+pub fn cashier_url(
+    config: &Config,
+    ali: &AlipayConfig,
+    order: &Order,
+    it_b_pay_minutes: Option<i64>,
+) -> Result<String, ApiError> {
+    let notify_url = config.public_url("/notify/alipay")?;
+    let return_url = config.public_url("/return/alipay")?;
+    Ok(pay_url::build(
+        ali,
+        &DirectPay {
+            order_no: &order.order_no,
+            subject: &order.subject,
+            body: &order.body,
+            total_fee: order.total_fee,
+            notify_url: &notify_url,
+            return_url: &return_url,
+            it_b_pay_minutes,
+        },
+    ))
 }
 
 /// `single_trade_query`: the events the reply proves (none before the cashier was used).

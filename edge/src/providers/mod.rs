@@ -5,12 +5,17 @@
 //! returns the events the verified reply proves.
 
 mod alipay_mapi;
+mod alipay_openapi;
 mod wechat_v2;
+mod wechat_v3;
 
 use paycore::alipay::AlipayConfig;
-use paycore::api::ApiError;
+use paycore::api::{ApiError, ResultCode};
 use paycore::order::{Event, Order, Provider, Refund};
 use paycore::wechat::WechatConfig;
+
+pub use alipay_openapi::OpenApiSettings;
+pub use wechat_v3::V3Settings;
 
 use crate::config::Config;
 
@@ -18,19 +23,37 @@ use crate::config::Config;
 pub enum Wallet {
     /// WeChat Pay API v2 (XML, MD5/HMAC-SHA256).
     WechatV2(WechatConfig),
+    /// WeChat Pay API v3 (JSON, RSA, AES-GCM notifies).
+    WechatV3(Box<V3Settings>),
     /// Alipay MAPI (`create_direct_pay_by_user`, MD5).
     AlipayMapi(AlipayConfig),
+    /// Alipay OpenAPI (`alipay.trade.*`, RSA2).
+    AlipayOpenApi(Box<OpenApiSettings>),
+}
+
+/// A QR code a wallet created for an order.
+pub enum Code {
+    /// The code's text, and WeChat v2's `prepay_id` when there is one.
+    New {
+        /// `code_url` / `qr_code`.
+        text: String,
+        /// `prepay_id` (WeChat v2).
+        prepay_id: String,
+    },
+    /// The provider says the order is paid already: query it.
+    AlreadyPaid,
 }
 
 impl Wallet {
-    /// The configured API of `provider`.
+    /// The API of `provider` this merchant configured (`WECHAT_API_VERSION`, `ALIPAY_API`).
     pub fn of(config: &Config, provider: Provider) -> Result<Self, ApiError> {
         Ok(match provider {
+            Provider::Wechat if config.wechat_v3_on()? => Self::WechatV3(Box::new(config.wechat_v3()?)),
             Provider::Wechat => Self::WechatV2(config.wechat()?),
+            Provider::Alipay if config.alipay_openapi_on()? => Self::AlipayOpenApi(Box::new(config.alipay_openapi()?)),
             Provider::Alipay => Self::AlipayMapi(config.alipay()?),
         })
     }
-
     /// The wallets this order started a payment session with.
     pub fn started(config: &Config, order: &Order) -> Result<Vec<Self>, ApiError> {
         let mut wallets = Vec::new();
@@ -65,8 +88,42 @@ impl Wallet {
     /// Which provider this is.
     pub fn provider(&self) -> Provider {
         match self {
-            Self::WechatV2(_) => Provider::Wechat,
-            Self::AlipayMapi(_) => Provider::Alipay,
+            Self::WechatV2(_) | Self::WechatV3(_) => Provider::Wechat,
+            Self::AlipayMapi(_) | Self::AlipayOpenApi(_) => Provider::Alipay,
+        }
+    }
+
+    /// True when a refund's outcome can be asked for at once (MAPI's comes by notify only).
+    pub fn refund_check_after_refund(&self) -> bool {
+        !matches!(self, Self::AlipayMapi(_))
+    }
+
+    /// A new QR code for the order: WeChat Native's `code_url`, Alipay OpenAPI's
+    /// `precreate`. MAPI has none (-28).
+    pub async fn create_code(&self, config: &Config, order: &Order, now: i64) -> Result<Code, ApiError> {
+        match self {
+            Self::WechatV2(wx) => wechat_v2::create(config, wx, order).await,
+            Self::WechatV3(s) => wechat_v3::create(config, s, order, now).await,
+            Self::AlipayOpenApi(s) => alipay_openapi::create(config, s, order, now).await,
+            Self::AlipayMapi(_) => Err(ApiError::new(
+                ResultCode::NotSupported,
+                "Alipay QR codes need ALIPAY_API=openapi (alipay.trade.precreate); MAPI has no QR code",
+            )),
+        }
+    }
+
+    /// The Alipay cashier URL (signed; MAPI's MD5 or OpenAPI's RSA2 `page.pay`).
+    pub async fn cashier_url(
+        &self,
+        config: &Config,
+        order: &Order,
+        it_b_pay_minutes: Option<i64>,
+        now: i64,
+    ) -> Result<String, ApiError> {
+        match self {
+            Self::AlipayMapi(ali) => alipay_mapi::cashier_url(config, ali, order, it_b_pay_minutes),
+            Self::AlipayOpenApi(s) => alipay_openapi::cashier_url(config, s, order, now).await,
+            Self::WechatV2(_) | Self::WechatV3(_) => Err(crate::errors::internal("WeChat has no cashier URL")),
         }
     }
 
@@ -74,7 +131,9 @@ impl Wallet {
     pub async fn query(&self, config: &Config, order: &Order, now: i64) -> Result<Vec<Event>, ApiError> {
         match self {
             Self::WechatV2(wx) => wechat_v2::query(config, wx, order, now).await,
+            Self::WechatV3(s) => wechat_v3::query(config, s, order, now).await,
             Self::AlipayMapi(ali) => alipay_mapi::query(config, ali, order, now).await,
+            Self::AlipayOpenApi(s) => alipay_openapi::query(config, s, order, now).await,
         }
     }
 
@@ -83,7 +142,9 @@ impl Wallet {
     pub async fn close(&self, config: &Config, order: &Order, now: i64) -> Result<Vec<Event>, ApiError> {
         match self {
             Self::WechatV2(wx) => wechat_v2::close(config, wx, order, now).await,
+            Self::WechatV3(s) => wechat_v3::close(config, s, order, now).await,
             Self::AlipayMapi(ali) => alipay_mapi::close(config, ali, order, now).await,
+            Self::AlipayOpenApi(s) => alipay_openapi::close(config, s, order, now).await,
         }
     }
 
@@ -97,7 +158,9 @@ impl Wallet {
     ) -> Result<Option<String>, ApiError> {
         match self {
             Self::WechatV2(wx) => wechat_v2::refund(config, wx, order, refund).await,
+            Self::WechatV3(s) => wechat_v3::refund(config, s, order, refund, now).await,
             Self::AlipayMapi(ali) => alipay_mapi::refund(config, ali, order, refund, now).await,
+            Self::AlipayOpenApi(s) => alipay_openapi::refund(config, s, order, refund, now).await,
         }
     }
 
@@ -105,7 +168,9 @@ impl Wallet {
     pub async fn refund_check(&self, config: &Config, order: &Order, now: i64) -> Result<Vec<Event>, ApiError> {
         match self {
             Self::WechatV2(wx) => wechat_v2::refund_check(config, wx, order).await,
+            Self::WechatV3(s) => wechat_v3::refund_check(config, s, order, now).await,
             Self::AlipayMapi(ali) => alipay_mapi::refund_check(config, ali, order, now).await,
+            Self::AlipayOpenApi(s) => alipay_openapi::refund_check(config, s, order, now).await,
         }
     }
 }

@@ -6,12 +6,34 @@ use paycore::reconcile;
 use paycore::wechat::reply::{self as wechat_reply, ReplyError};
 use paycore::wechat::{self, ErrorCode, WechatConfig};
 
+use super::Code;
 use crate::config::Config;
 use crate::errors;
 use crate::outbound::{nonce, send};
 
 async fn call(config: &Config, req: &paycore::http::HttpRequest) -> Result<Vec<u8>, ApiError> {
     send(config, req).await.map_err(|t| errors::transport("WeChat Pay", &t))
+}
+
+/// `unifiedorder` (Native): the order's `code_url`, or ORDERPAID.
+pub async fn create(config: &Config, wx: &WechatConfig, order: &Order) -> Result<Code, ApiError> {
+    let notify_url = config.public_url("/notify/wechat")?;
+    let spbill_create_ip = config.spbill_create_ip();
+    let unified = wechat::request::UnifiedOrder {
+        order_no: &order.order_no,
+        body: &order.subject,
+        total_fee: order.total_fee,
+        notify_url: &notify_url,
+        spbill_create_ip: &spbill_create_ip,
+        created_at: order.created_at,
+        expires_at: order.expires_at,
+    };
+    let body = call(config, &wechat::request::unified_order(wx, &unified, &nonce())).await?;
+    match wechat_reply::unified_order(wx, &body) {
+        Ok(reply) => Ok(Code::New { text: reply.code_url, prepay_id: reply.prepay_id }),
+        Err(ReplyError::Business { code: ErrorCode::OrderPaid, .. }) => Ok(Code::AlreadyPaid),
+        Err(e) => Err(errors::wechat(&e)),
+    }
 }
 
 /// `orderquery`: the events the reply proves (none while unpaid or unknown to WeChat).
