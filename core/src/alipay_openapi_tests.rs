@@ -84,3 +84,121 @@ fn responses_verify_over_their_exact_raw_text() {
     );
     assert_eq!(signed_response("{\"alipay_trade_query_response\":{\"a\":\"}", "alipay.trade.query"), None);
 }
+
+mod calls {
+    use super::*;
+    use crate::alipay::TradeStatus;
+    use crate::alipay_openapi::reply::{self, OpenApiError};
+    use crate::alipay_openapi::request::{self, NewTrade, OpenApiConfig};
+    use crate::form::{RawForm, encode_pairs};
+    use crate::{AmountFen, OrderNo};
+
+    /// wechatpay-go's test key (any RSA key signs the same way; Alipay's own are not public).
+    const APP_KEY: &str = include_str!("../tests/data/wechatpay_go_test_key.pem");
+    const APP_PUBLIC_KEY: &str = include_str!("../tests/data/wechatpay_go_test_key.pub.pem");
+
+    fn cfg() -> OpenApiConfig {
+        OpenApiConfig { gateway: "https://openapi.alipay.com/gateway.do".into(), app_id: "2021000000000001".into() }
+    }
+
+    #[test]
+    fn page_pay_url_carries_a_verifiable_rsa2_sign() {
+        let no = OrderNo::parse("order_0001").unwrap();
+        let trade = NewTrade {
+            order_no: &no,
+            subject: "测试 & Test",
+            total: AmountFen::new(1990).unwrap(),
+            notify_url: "https://pay.example/notify/alipay/openapi",
+            expires_at: 1_528_425_296, // 2018-06-08 10:34:56 Beijing
+        };
+        let call = request::page_pay(&cfg(), &trade, "https://pay.example/return/alipay", 1_528_423_496);
+        let sign = STANDARD.encode(
+            NativeCrypto.rsa_sha256_sign(&PrivateKey::parse(APP_KEY).unwrap(), call.content().as_bytes()).unwrap(),
+        );
+        let url = call.into_url(&cfg(), &sign);
+        let (gateway, query) = url.split_once('?').unwrap();
+        assert_eq!(gateway, "https://openapi.alipay.com/gateway.do");
+        // What Alipay does: decode once, sign string of every parameter but `sign`.
+        let form = RawForm::parse(query.as_bytes()).unwrap();
+        let pairs: Vec<(&str, &str)> =
+            form.pairs().map(|(k, v)| (std::str::from_utf8(k).unwrap(), std::str::from_utf8(v).unwrap())).collect();
+        let content = request_content(pairs.iter().copied());
+        let sig = STANDARD.decode(form.text("sign").unwrap().unwrap()).unwrap();
+        assert!(NativeCrypto.rsa_sha256_verify(&PublicKey::parse(APP_PUBLIC_KEY).unwrap(), content.as_bytes(), &sig));
+        assert_eq!(form.text("method").unwrap(), Some("alipay.trade.page.pay"));
+        assert_eq!(form.text("timestamp").unwrap(), Some("2018-06-08 10:04:56"));
+        let biz: serde_json::Value = serde_json::from_str(form.text("biz_content").unwrap().unwrap()).unwrap();
+        assert_eq!(
+            biz,
+            serde_json::json!({"out_trade_no": "order_0001", "total_amount": "19.90", "subject": "测试 & Test",
+                "product_code": "FAST_INSTANT_TRADE_PAY", "time_expire": "2018-06-08 10:34:56"})
+        );
+        assert!(content.contains("notify_url=https://pay.example/notify/alipay/openapi&"), "{content}");
+    }
+
+    #[test]
+    fn server_calls_are_signed_form_posts() {
+        let no = OrderNo::parse("order_0001").unwrap();
+        let r = request::Refund {
+            order_no: &no,
+            out_request_no: "r1-0001",
+            amount: AmountFen::new(250).unwrap(),
+            reason: "",
+        };
+        let call = request::refund(&cfg(), &r, 0);
+        let req = call.clone().into_request(&cfg(), "SIGN");
+        assert_eq!(req.url, "https://openapi.alipay.com/gateway.do?charset=utf-8");
+        let body = String::from_utf8(req.body).unwrap();
+        assert!(body.ends_with("&sign=SIGN"));
+        let expected = encode_pairs(call.params.iter().map(|(k, v)| (*k, v.as_str())).chain([("sign", "SIGN")]));
+        assert_eq!(body, expected);
+        let biz: serde_json::Value =
+            serde_json::from_str(&call.params.iter().find(|(k, _)| *k == "biz_content").unwrap().1).unwrap();
+        assert_eq!(
+            biz,
+            serde_json::json!({"out_trade_no": "order_0001", "refund_amount": "2.50", "out_request_no": "r1-0001"})
+        );
+    }
+
+    #[test]
+    fn replies_are_read_by_code_then_fields() {
+        let no = OrderNo::parse("order_0001").unwrap();
+        let paid = r#"{"code":"10000","msg":"Success","out_trade_no":"order_0001","trade_no":"2026","trade_status":"TRADE_SUCCESS","total_amount":"19.90","send_pay_date":"2026-11-30 20:00:00"}"#;
+        let t = reply::trade_query(&no, paid).unwrap();
+        assert_eq!((t.trade_status, t.total.fen(), t.trade_no.as_str()), (TradeStatus::TradeSuccess, 1990, "2026"));
+        let missing =
+            r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在"}"#;
+        assert_eq!(reply::trade_query(&no, missing).unwrap_err().sub_code(), Some(reply::TRADE_NOT_EXIST));
+        assert!(matches!(
+            reply::close(r#"{"code":"20000","msg":"Service Currently Unavailable"}"#),
+            Err(OpenApiError::Unavailable(_))
+        ));
+        let other = paid.replace("order_0001", "order_0002");
+        assert_eq!(reply::trade_query(&no, &other), Err(OpenApiError::WrongOrder));
+        assert!(matches!(
+            reply::trade_query(
+                &no,
+                r#"{"code":"10000","out_trade_no":"order_0001","trade_status":"TRADE_SUCCESS","total_amount":"19.9x"}"#
+            ),
+            Err(OpenApiError::Malformed(_))
+        ));
+        let qr = r#"{"code":"10000","msg":"Success","out_trade_no":"order_0001","qr_code":"https://qr.alipay.com/bax03431"}"#;
+        assert_eq!(reply::precreate(&no, qr).unwrap(), "https://qr.alipay.com/bax03431");
+        assert!(reply::precreate(&no, &qr.replace("https:", "javascript:")).is_err());
+        let done = r#"{"code":"10000","out_trade_no":"order_0001","out_request_no":"r1","refund_amount":"2.50","refund_status":"REFUND_SUCCESS"}"#;
+        assert_eq!(reply::refund_query("r1", done).unwrap().map(AmountFen::fen), Some(250));
+        assert_eq!(reply::refund_query("r1", r#"{"code":"10000","out_trade_no":"order_0001"}"#).unwrap(), None);
+        assert_eq!(reply::refund_query("r2", done), Err(OpenApiError::WrongOrder));
+    }
+
+    #[test]
+    fn a_real_notify_reads_as_its_trade_for_its_app_only() {
+        let body = encode_pairs(NOTIFY.iter().copied());
+        let form = RawForm::parse(body.as_bytes()).unwrap();
+        let n = reply::notify("2019073166072302", &form).unwrap();
+        assert_eq!(n.order_no.as_str(), "20190815155618536-564-57");
+        assert_eq!((n.trade.trade_status, n.trade.total.fen()), (TradeStatus::TradeSuccess, 10));
+        assert_eq!(n.trade.paid_at.as_deref(), Some("2019-08-15 15:56:24"));
+        assert_eq!(reply::notify("2021000000000001", &form), Err(OpenApiError::WrongApp));
+    }
+}

@@ -141,3 +141,45 @@ fn expiry_timing() {
     assert!(!is_expired_unpaid(&o, 1800 + EXPIRY_GRACE_SECS - 1));
     assert!(is_expired_unpaid(&o, 1800 + EXPIRY_GRACE_SECS));
 }
+
+#[test]
+fn openapi_trades_follow_the_mapi_rules_and_refunds_settle_by_their_own_number_and_amount() {
+    use crate::alipay_openapi::reply::Trade;
+    let mut o = order();
+    let t = |status: &str| Trade {
+        trade_no: "2026".into(),
+        trade_status: TradeStatus::parse(status),
+        total: AmountFen::new(100).unwrap(),
+        paid_at: None,
+    };
+    let paid = alipay_trade_events(&t("TRADE_SUCCESS"), &o, Source::AlipayNotify, 5);
+    assert!(matches!(&paid[..], [Event::Paid(p)] if p.transaction_id == "2026" && p.source == Source::AlipayNotify));
+    assert!(alipay_trade_events(&t("WAIT_BUYER_PAY"), &o, Source::AlipayQuery, 5).is_empty());
+    assert!(matches!(&alipay_trade_events(&t("TRADE_CLOSED"), &o, Source::AlipayQuery, 5)[..], [Event::Closed(_)]));
+    o.apply(paid.into_iter().next().unwrap(), 5).unwrap();
+    assert!(matches!(
+        &alipay_trade_events(&t("TRADE_CLOSED"), &o, Source::AlipayQuery, 6)[..],
+        [Event::PaymentRefunded { .. }]
+    ));
+
+    o.refunds.push(Refund {
+        refund_no: "r1".into(),
+        provider: Provider::Alipay,
+        transaction_id: "2026".into(),
+        amount: AmountFen::new(30).unwrap(),
+        reason: String::new(),
+        provider_refund_no: "r1-0001".into(),
+        refund_id: None,
+        status: RefundStatus::Requested,
+        requested_at: 6,
+        settled_at: None,
+        attempts: 1,
+    });
+    assert!(alipay_refund_done(&o, "r1-0002", AmountFen::new(30).unwrap()).is_empty());
+    assert!(alipay_refund_done(&o, "r1-0001", AmountFen::new(31).unwrap()).is_empty());
+    let done = alipay_refund_done(&o, "r1-0001", AmountFen::new(30).unwrap());
+    assert!(matches!(
+        &done[..],
+        [Event::RefundSettled { outcome: RefundOutcome::Succeeded, source: Source::AlipayRefundQuery, .. }]
+    ));
+}

@@ -67,3 +67,14 @@ describe("Alipay through the query path", () => {
     assert.equal(rec.payment.transaction_id, paid.trade_no);
   });
 });
+
+describe("AlipayQr with MAPI", () => {
+  it("answers -28: QR codes need ALIPAY_API=openapi", async () => {
+    await s.createOrder("ali_qr_mapi_1", 100);
+    const r = await s.api({ cmd: "AlipayQr", order_no: "ali_qr_mapi_1" });
+    assert.equal(r.status, 409);
+    assert.equal(r.json.result, -28);
+    assert.match(r.json.msg, /ALIPAY_API=openapi/);
+    assert.equal((await s.record("ali_qr_mapi_1")).alipay ?? null, null);
+  });
+});

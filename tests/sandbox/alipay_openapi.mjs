@@ -153,7 +153,7 @@ export function createAlipayOpenApi(cfg, state) {
     if (!biz.out_trade_no || !biz.subject || !total || biz.product_code !== "FAST_INSTANT_TRADE_PAY") return fail("INVALID_PARAMETER");
     let t = trades.get(biz.out_trade_no);
     if (t && t.total !== total) return fail("ACQ.CONTEXT_INCONSISTENT");
-    t ??= { out_trade_no: biz.out_trade_no, total, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], gmt_create: beijing(new Date()) };
+    t ??= { out_trade_no: biz.out_trade_no, total, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], notifies: [], gmt_create: beijing(new Date()) };
     Object.assign(t, { notify_url: p.notify_url, return_url: p.return_url, time_expire: biz.time_expire });
     trades.set(t.out_trade_no, t);
     state.log.push({ provider: "alipay_openapi", api: "alipay.trade.page.pay", out_trade_no: t.out_trade_no });

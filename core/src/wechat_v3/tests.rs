@@ -268,3 +268,67 @@ mod requests {
         assert_eq!(t.state(), TradeState::NotPay);
     }
 }
+
+mod evidence_tests {
+    use super::super::evidence;
+    use super::super::reply::RefundReply;
+    use super::super::request::V3Config;
+    use super::*;
+    use crate::OrderNo;
+    use crate::wechat::RefundStatus as V2;
+    use crate::wechat::codes::TradeState;
+
+    fn cfg() -> V3Config {
+        V3Config {
+            api_base: String::new(),
+            appid: "wxd678efh567hg6787".into(),
+            mchid: "1230000109".into(),
+            serial_no: String::new(),
+        }
+    }
+
+    fn tx(json: &str) -> Transaction {
+        Transaction::parse(json.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_transaction_counts_only_for_its_merchant_app_and_order() {
+        let no = OrderNo::parse("order_0001").unwrap();
+        let paid = r#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"order_0001","transaction_id":"4200","trade_state":"SUCCESS","success_time":"2018-06-08T10:34:56+08:00","amount":{"total":100,"payer_total":100,"currency":"CNY"}}"#;
+        let r = evidence::transaction(&cfg(), &no, &tx(paid)).unwrap();
+        assert_eq!(r.trade_state, TradeState::Success);
+        assert_eq!((r.transaction_id.as_deref(), r.total_fee.map(|a| a.fen())), (Some("4200"), Some(100)));
+        assert_eq!(r.time_end.as_deref(), Some("2018-06-08T10:34:56+08:00"));
+        for (from, to) in [("1230000109", "1230000110"), ("wxd678efh567hg6787", "wx0000000000000000")] {
+            assert_eq!(evidence::transaction(&cfg(), &no, &tx(&paid.replace(from, to))), Err(V3Error::WrongMerchant));
+        }
+        let other = OrderNo::parse("order_0002").unwrap();
+        assert_eq!(evidence::transaction(&cfg(), &other, &tx(paid)), Err(V3Error::WrongOrder));
+        let unpaid = r#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"order_0001","transaction_id":"","trade_state":"NOTPAY","amount":{"total":100}}"#;
+        let r = evidence::transaction(&cfg(), &no, &tx(unpaid)).unwrap();
+        assert_eq!((r.trade_state, r.transaction_id), (TradeState::NotPay, None));
+    }
+
+    #[test]
+    fn refunds_read_in_v2_terms_and_notifies_name_the_merchant() {
+        let no = OrderNo::parse("order_0001").unwrap();
+        let body = |status: &str| {
+            format!(
+                r#"{{"mchid":"1230000109","refund_id":"5000","out_refund_no":"r1","out_trade_no":"order_0001","refund_status":"{status}","amount":{{"refund":30,"total":100}}}}"#
+            )
+        };
+        for (v3, v2) in [
+            ("SUCCESS", V2::Success),
+            ("CLOSED", V2::RefundClose),
+            ("ABNORMAL", V2::Change),
+            ("PROCESSING", V2::Processing),
+        ] {
+            let rec = evidence::refund_notify(&cfg(), &no, body(v3).as_bytes()).unwrap();
+            assert_eq!((rec.status, rec.out_refund_no.as_str(), rec.refund_id.as_str()), (v2, "r1", "5000"));
+        }
+        let foreign = body("SUCCESS").replace("1230000109", "1900000109");
+        assert_eq!(evidence::refund_notify(&cfg(), &no, foreign.as_bytes()), Err(V3Error::WrongMerchant));
+        let reply = RefundReply::parse(body("SUCCESS").as_bytes()).unwrap();
+        assert_eq!(evidence::refund(&OrderNo::parse("order_0002").unwrap(), &reply), Err(V3Error::WrongOrder));
+    }
+}
