@@ -1,6 +1,6 @@
 // paybridge-sdk's public API: PayClient (the shell, paybridge.js) in terms of the types
 // generated from the Rust structs (paybridge_wasm.d.ts).
-import type { ClientOptions, OrderState, PayOptions, PayResult, PollOptions, QrOptions, RequestOptions, WechatPayOptions, WechatPayResult } from "./paybridge_wasm.js";
+import type { AlipayQrResult, ClientOptions, OrderState, PayOptions, PayResult, PollOptions, QrOptions, RequestOptions, WechatPayOptions, WechatPayResult } from "./paybridge_wasm.js";
 
 export * from "./paybridge_wasm.js";
 
@@ -17,6 +17,9 @@ export declare class PayClient {
   pay(options: PayOptions & RequestOptions): Promise<PayResult>;
   /** `WechatPay`: resolves `{ codeUrl, expiresAt }` (ms since the epoch). */
   wechatPay(options: WechatPayOptions & RequestOptions): Promise<WechatPayResult>;
+  /** `AlipayQr`: resolves `{ qrCode, expiresAt }` (ms); rejects with code -28 unless the
+   * worker runs Alipay OpenAPI (`ALIPAY_API=openapi`). */
+  alipayQr(options: WechatPayOptions & RequestOptions): Promise<AlipayQrResult>;
   /** `WechatPayState` once. */
   getState(orderNo: string, options?: RequestOptions): Promise<OrderState>;
   /** Follows the order until it is paid, cancelled or refunded and resolves with that

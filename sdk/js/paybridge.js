@@ -61,19 +61,29 @@ export class PayClient {
     }
   }
 
+  // Commands by number (sdk/src/lib.rs `command`): 0 Pay, 1 WechatPay, 2 AlipayQr, 3 WechatPayState.
+  async #ask(kind, arg, signal) {
+    return read(kind, await this.#call(command(kind, arg), signal), kind ? 0 : arg.type);
+  }
+
   /** `Pay`: type 1 resolves `{ alipayUrl }`, type 2 `{ wechatPayUrl }`. */
-  async pay(options) {
-    return read("pay", await this.#call(command("pay", options), options?.signal), options.type);
+  pay(options) {
+    return this.#ask(0, options, options?.signal);
   }
 
   /** `WechatPay`: resolves `{ codeUrl, expiresAt }` (ms since the epoch). */
-  async wechatPay(options) {
-    return read("wechatPay", await this.#call(command("wechatPay", options), options?.signal), 0);
+  wechatPay(options) {
+    return this.#ask(1, options, options?.signal);
+  }
+
+  /** `AlipayQr`: resolves `{ qrCode, expiresAt }` (needs the worker's ALIPAY_API=openapi). */
+  alipayQr(options) {
+    return this.#ask(2, options, options?.signal);
   }
 
   /** `WechatPayState` once: the order's current state. */
-  async getState(orderNo, options) {
-    return read("getState", await this.#call(command("getState", orderNo), options?.signal), 0);
+  getState(orderNo, options) {
+    return this.#ask(3, orderNo, options?.signal);
   }
 
   /** Follows the order until it is paid, cancelled or refunded: over its WebSocket when the
@@ -81,7 +91,7 @@ export class PayClient {
   pollState(orderNo, options = {}) {
     const { signal, onUpdate } = options;
     const watch = new Watch(orderNo, this.#endpoint, Date.now());
-    const body = command("getState", orderNo);
+    const body = command(3, orderNo);
     let requests = new AbortController();
     let timer;
     let retry;

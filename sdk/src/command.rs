@@ -36,7 +36,7 @@ pub fn pay(request: &PayRequest) -> String {
     out
 }
 
-/// A command whose only field is the order number (`WechatPay`, `WechatPayState`).
+/// A command whose only field is the order number (`WechatPay`, `AlipayQr`, `WechatPayState`).
 pub fn about(cmd: &str, order_no: &OrderNo) -> String {
     let mut out = start(cmd, order_no);
     out.push('}');
@@ -64,6 +64,10 @@ mod tests {
         assert_eq!(
             parse_command(about("WechatPay", &no).as_bytes()).unwrap(),
             Command::WechatPay(WechatPayRequest { order_no: no.clone(), notify_url: None })
+        );
+        assert_eq!(
+            parse_command(about("AlipayQr", &no).as_bytes()).unwrap(),
+            Command::AlipayQr(StateRequest { order_no: no.clone() })
         );
         assert_eq!(
             parse_command(about("WechatPayState", &no).as_bytes()).unwrap(),

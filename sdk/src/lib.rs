@@ -26,7 +26,7 @@ use wasm_bindgen::prelude::*;
 use crate::js::codes;
 pub use crate::qr::QrOptions;
 use crate::types::ClientOptionsJs;
-pub use crate::types::{OrderState, PayOptions, PayResult, WechatPayOptions, WechatPayResult};
+pub use crate::types::{AlipayQrResult, OrderState, PayOptions, PayResult, WechatPayOptions, WechatPayResult};
 pub use crate::watch::Watch;
 
 pub(crate) fn invalid(msg: impl AsRef<str>) -> JsValue {
@@ -60,12 +60,13 @@ pub fn client_setup(options: ClientOptionsJs, global_fetch: JsValue) -> Result<S
     Ok(paycore::http::join_url(&endpoint, "api"))
 }
 
-/// The body of a client method's command (`"pay"`, `"wechatPay"` with the options object,
-/// `"getState"` with the order number), validated as the worker would.
+/// The body of a client method's command, validated as the worker would: by number (the
+/// shell's, smaller than names) 0 `Pay` and 1 `WechatPay`, 2 `AlipayQr` with the options
+/// object, 3 `WechatPayState` with the order number.
 #[wasm_bindgen(skip_typescript)]
-pub fn command(method: &str, options: JsValue) -> Result<String, JsValue> {
-    match method {
-        "pay" => {
+pub fn command(kind: u8, options: JsValue) -> Result<String, JsValue> {
+    match kind {
+        0 => {
             let pay_type = match js::int(&options, "type") {
                 Some(1) => PayType::Alipay,
                 Some(2) => PayType::Wechat,
@@ -79,7 +80,8 @@ pub fn command(method: &str, options: JsValue) -> Result<String, JsValue> {
             request.validate().map_err(|e| invalid(e.msg))?;
             Ok(command::pay(&request))
         }
-        "wechatPay" => Ok(command::about("WechatPay", &order_no_of(&options)?)),
+        1 => Ok(command::about("WechatPay", &order_no_of(&options)?)),
+        2 => Ok(command::about("AlipayQr", &order_no_of(&options)?)),
         _ => Ok(command::about("WechatPayState", &order_no(&options)?)),
     }
 }

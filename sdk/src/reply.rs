@@ -42,11 +42,12 @@ pub fn failure(url: &str, status: u16, cause: JsValue, aborted: bool) -> JsValue
 /// What a client method resolves with, from its reply's JSON; throws the API's error when
 /// `result` is not 0.
 #[wasm_bindgen(skip_typescript)]
-pub fn read(method: &str, json: JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
+pub fn read(kind: u8, json: JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
     check(&json)?;
-    match method {
-        "pay" => read_pay(&json, pay_type),
-        "wechatPay" => read_wechat_pay(&json),
+    match kind {
+        0 => read_pay(&json, pay_type),
+        1 => read_code(&json, "code_url", "codeUrl"),
+        2 => read_code(&json, "qr_code", "qrCode"),
         _ => Ok(state_object(&state_of(&json)?, None)),
     }
 }
@@ -66,11 +67,12 @@ fn read_pay(json: &JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
     Ok(js::object(&[("alipayUrl", alipay_url.map(JsValue::from)), ("wechatPayUrl", wechat_pay_url.map(JsValue::from))]))
 }
 
-/// `client.wechatPay()`'s result: `{ codeUrl, expiresAt }` (ms).
-fn read_wechat_pay(json: &JsValue) -> Result<JsValue, JsValue> {
-    let code_url = js::get(json, "code_url").as_string().ok_or_else(|| bad_reply("code_url"))?;
+/// A QR code's reply: `client.wechatPay()`'s `{ codeUrl, expiresAt }`, `client.alipayQr()`'s
+/// `{ qrCode, expiresAt }` (ms).
+fn read_code(json: &JsValue, field: &str, name: &str) -> Result<JsValue, JsValue> {
+    let code = js::get(json, field).as_string().ok_or_else(|| bad_reply(field))?;
     let expires_at = js::int(json, "expires_at").ok_or_else(|| bad_reply("expires_at"))?;
-    Ok(js::object(&[("codeUrl", Some(code_url.into())), ("expiresAt", Some(js::millis(expires_at)))]))
+    Ok(js::object(&[(name, Some(code.into())), ("expiresAt", Some(js::millis(expires_at)))]))
 }
 
 /// A state reply (a poll's or a live message's), checked.

@@ -54,6 +54,17 @@ pub struct WechatPayResult {
     pub expires_at: f64,
 }
 
+/// What `client.alipayQr()` resolves with (the worker needs `ALIPAY_API=openapi`; with MAPI
+/// it rejects with code -28).
+#[derive(Debug, Clone, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct AlipayQrResult {
+    /// The `https://qr.alipay.com/…` text of the QR code (`alipay.trade.precreate`).
+    pub qr_code: String,
+    /// When the order stops accepting payment, in milliseconds since the epoch.
+    pub expires_at: f64,
+}
+
 /// An order's state, as `getState()` and `pollState()` report it.
 #[derive(Debug, Clone, Tsify)]
 #[serde(rename_all = "camelCase")]

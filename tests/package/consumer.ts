@@ -1,6 +1,6 @@
 // A strict TypeScript checkout that uses the packed SDK. Every `@ts-expect-error` line must
 // be an error: if the types degraded to `any`, the directive itself would fail the build.
-import { PayClient, renderQr, mountQr, type OrderState, type PayResult, type WechatPayResult } from "paybridge-sdk";
+import { PayClient, renderQr, mountQr, type AlipayQrResult, type OrderState, type PayResult, type WechatPayResult } from "paybridge-sdk";
 import init, { PayClient as WebPayClient, renderQr as webRenderQr } from "paybridge-sdk/web";
 
 export async function checkout(el: Element): Promise<OrderState> {
@@ -10,13 +10,15 @@ export async function checkout(el: Element): Promise<OrderState> {
   const wx: WechatPayResult = await client.wechatPay({ orderNo: "order_0001" });
   const code: string = wx.codeUrl;
   const expires: number = wx.expiresAt;
+  const ali: AlipayQrResult = await client.alipayQr({ orderNo: "order_0001", signal: AbortSignal.timeout(5000) });
+  const aliSvg: string = renderQr(ali.qrCode);
   const svg: string = renderQr(code, { size: 240, ecc: "H", border: 2 });
   mountQr(el, code);
   const final = await client.pollState("order_0001", {
     signal: new AbortController().signal,
     onUpdate: (s) => {
       const n: 0 | 1 | 2 | 3 = s.payState;
-      console.log(s.state, n, url, expires, svg.length);
+      console.log(s.state, n, url, expires, svg.length, aliSvg.length);
     },
   });
   if (final.state === "paid" || final.state === "cancelled" || final.state === "refunded") return final;

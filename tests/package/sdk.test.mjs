@@ -67,12 +67,17 @@ describe("PayClient", () => {
       { result: 0, msg: "", pay_info: { alipay_url: "https://openapi.alipay.com/x" } },
       { result: 0, msg: "", pay_info: { wechat_pay_url: "weixin://wxpay/bizpayurl?pr=1" } },
       { result: 0, msg: "", code_url: "weixin://wxpay/bizpayurl?pr=2", expires_at: 1_700_000_000 },
+      { result: 0, msg: "", qr_code: "https://qr.alipay.com/bax01", expires_at: 1_700_000_001 },
+      { result: -28, msg: "Alipay QR codes need ALIPAY_API=openapi" },
       state(1),
     ]);
     const c = client(fetch);
     assert.deepEqual(await c.pay({ orderNo: NO, type: 1, returnUrl: "https://shop.example/done?a=\"b\"" }), { alipayUrl: "https://openapi.alipay.com/x" });
     assert.deepEqual(await c.pay({ orderNo: NO, type: 2 }), { wechatPayUrl: "weixin://wxpay/bizpayurl?pr=1" });
     assert.deepEqual(await c.wechatPay({ orderNo: NO }), { codeUrl: "weixin://wxpay/bizpayurl?pr=2", expiresAt: 1_700_000_000_000 });
+    assert.deepEqual(await c.alipayQr({ orderNo: NO }), { qrCode: "https://qr.alipay.com/bax01", expiresAt: 1_700_000_001_000 });
+    const mapi = await rejects(c.alipayQr({ orderNo: NO }));
+    assert.deepEqual([mapi.code, mapi.name], [-28, "PayError"]);
     const s = await c.getState(NO);
     assert.equal(s.state, "paid");
     assert.equal(s.payState, 1);
@@ -80,6 +85,8 @@ describe("PayClient", () => {
       { cmd: "Pay", order_no: NO, type: 1, return_url: "https://shop.example/done?a=\"b\"" },
       { cmd: "Pay", order_no: NO, type: 2 },
       { cmd: "WechatPay", order_no: NO },
+      { cmd: "AlipayQr", order_no: NO },
+      { cmd: "AlipayQr", order_no: NO },
       { cmd: "WechatPayState", order_no: NO },
     ]);
     assert.equal(calls[0].url, "https://pay.example.com/api");
@@ -94,6 +101,7 @@ describe("PayClient", () => {
       [() => c.pay({ orderNo: NO, type: 1, returnUrl: "javascript:x" }), "return_url"],
       [() => c.pay({ orderNo: "x", type: 2 }), "order_no"],
       [() => c.wechatPay({ orderNo: 12345678 }), "orderNo"],
+      [() => c.alipayQr({}), "orderNo"],
       [() => c.getState("bad order!"), "order_no"],
     ]) {
       const e = await rejects(call());
