@@ -16,10 +16,11 @@ function parseDuration(text) {
 }
 
 /** One wrk run: { rps, p50, p99, errors } (latencies in ms). */
-export function wrk(url, { body, contentType = "application/json", seconds = 5, threads = 2, connections = 32 }) {
+export function wrk(url, { body, contentType = "application/json", headers = {}, seconds = 5, threads = 2, connections = 32 }) {
   const dir = mkdtempSync(join(tmpdir(), "paybridge-wrk-"));
   const script = join(dir, "post.lua");
-  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "${contentType}"\n`);
+  const extra = Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}\n`).join("");
+  writeFileSync(script, `wrk.method = "POST"\nwrk.body = ${JSON.stringify(body)}\nwrk.headers["Content-Type"] = "${contentType}"\n${extra}`);
   const r = spawnSync("wrk", ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--latency", "-s", script, url], { encoding: "utf8", timeout: (seconds + 30) * 1000 });
   rmSync(dir, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
@@ -77,7 +78,7 @@ export async function workerSpeeds({ seconds = 5, rounds = 2 } = {}) {
     a.server_time = b.server_time;
     if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`the baseline answers differently: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
     const best = (runs) => runs.reduce((x, y) => (y.rps > x.rps ? y : x));
-    const results = { rustState: [], jsState: [], rustPay: [], rustNotify: [] };
+    const results = { rustState: [], jsState: [], rustPay: [], rustNotify: [], rustNotifyV3: [] };
     // Interleaved rounds, alternating which goes first; the ratio is the median of the
     // rounds' ratios (run-to-run noise on this machine is about ±15 %).
     const ratios = [];
@@ -92,9 +93,23 @@ export async function workerSpeeds({ seconds = 5, rounds = 2 } = {}) {
     ratios.sort((x, y) => x - y);
     const medianRatio = ratios[Math.floor(ratios.length / 2)];
     for (let i = 0; i < rounds; i++) results.rustPay.push(wrk(`${rust}/api`, { body: payBody, seconds }));
-    for (let i = 0; i < rounds; i++) results.rustNotify.push(wrk(`${rust}/notify/wechat`, { body: notify, contentType: "text/xml", seconds }));
+    // v2 (XML, HMAC-SHA256) beside v3 (RSA signature check and AES-GCM decrypt in WebCrypto)
+    // for the same paid order, interleaved; the v3 notify is signed afresh each round (its
+    // timestamp must stay within 300 s).
+    const notifyRatios = [];
+    for (let i = 0; i < rounds; i++) {
+      const { body, headers } = s.sandbox.notifyV3(s.sandbox.state.wechat.get("bench_paid_01"));
+      const probe = await fetch(`${rust}/notify/wechat/v3`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+      if (probe.status !== 204) throw new Error(`the v3 notify was refused: ${probe.status} ${await probe.text()}`);
+      const v2 = wrk(`${rust}/notify/wechat`, { body: notify, contentType: "text/xml", seconds });
+      const v3 = wrk(`${rust}/notify/wechat/v3`, { body, headers, seconds });
+      results.rustNotify.push(v2);
+      results.rustNotifyV3.push(v3);
+      notifyRatios.push(v3.rps / v2.rps);
+    }
+    notifyRatios.sort((x, y) => x - y);
     await js.stop();
-    return { ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, best(v)])), stateRatio: medianRatio, stateRatios: ratios };
+    return { ...Object.fromEntries(Object.entries(results).map(([k, v]) => [k, best(v)])), stateRatio: medianRatio, stateRatios: ratios, notifyV3Ratio: notifyRatios[Math.floor(notifyRatios.length / 2)] };
   } finally {
     await s.stop();
   }

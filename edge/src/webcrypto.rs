@@ -3,7 +3,9 @@
 //! same three primitives as `paycore::crypto::Crypto`, asynchronous because WebCrypto is;
 //! `paycore` builds the bytes, `paycore::keys` turns every key form into the PKCS#8 / SPKI
 //! DER that `importKey` takes (workerd accepts PKCS#1 bytes as "pkcs8", Node does not: we
-//! never rely on that). Bound directly, without web-sys.
+//! never rely on that). Bound directly, without web-sys. Imported keys are kept per isolate.
+
+use std::cell::RefCell;
 
 use js_sys::{Object, Promise, Reflect, Uint8Array};
 use paycore::crypto::CryptoError;
@@ -46,9 +48,32 @@ async fn wait(p: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
     JsFuture::from(p?).await
 }
 
-async fn key(format: &str, der: &[u8], algorithm: &Object, usage: &str) -> Result<JsValue, JsValue> {
+thread_local! {
+    /// Imported keys of this isolate, by usage and bytes: a merchant has a handful (its
+    /// signing keys, the providers' public keys, the APIv3 key), and `importKey` of an RSA
+    /// key costs more than the verification itself.
+    static KEYS: RefCell<Vec<(&'static str, Vec<u8>, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Most keys kept per isolate (a key rotation adds one; a long-lived isolate never grows).
+const MAX_KEYS: usize = 16;
+
+async fn key(format: &str, der: &[u8], algorithm: &Object, usage: &'static str) -> Result<JsValue, JsValue> {
+    let cached =
+        KEYS.with(|k| k.borrow().iter().find(|(u, d, _)| *u == usage && d == der).map(|(_, _, key)| key.clone()));
+    if let Some(key) = cached {
+        return Ok(key);
+    }
     let usages = js_sys::Array::of1(&usage.into());
-    wait(import_key(format, &Uint8Array::from(der), algorithm, false, &usages)).await
+    let key = wait(import_key(format, &Uint8Array::from(der), algorithm, false, &usages)).await?;
+    KEYS.with(|k| {
+        let mut k = k.borrow_mut();
+        if k.len() >= MAX_KEYS {
+            k.remove(0);
+        }
+        k.push((usage, der.to_vec(), key.clone()));
+    });
+    Ok(key)
 }
 
 /// Signs `message` with `private_key`.
