@@ -4,6 +4,7 @@
 //! messages and headers, [`reply`] and [`notify`] read what WeChat answers once it verified;
 //! a [`crate::crypto::Crypto`] (or WebCrypto in the worker) does the arithmetic.
 
+pub mod certificates;
 pub mod evidence;
 pub mod notify;
 pub mod reply;

@@ -12,7 +12,7 @@ use paycore::wechat::WechatConfig;
 use paycore::wechat_v3::request::V3Config;
 use worker::Env;
 
-use crate::providers::{OpenApiSettings, V3Settings};
+use crate::providers::{OpenApiSettings, V3Settings, WechatKeys};
 
 /// Where and how events go to the merchant's backend.
 pub struct WebhookSettings {
@@ -100,14 +100,21 @@ impl Config {
     }
 
     /// WeChat Pay v3 settings. WeChat is verified with the WeChat Pay public key
-    /// (`WECHAT_PAY_PUBLIC_KEY` + `WECHAT_PAY_PUBLIC_KEY_ID`).
+    /// (`WECHAT_PAY_PUBLIC_KEY` + `WECHAT_PAY_PUBLIC_KEY_ID`) or, without it, with platform
+    /// certificates downloaded from `/v3/certificates`.
     pub fn wechat_v3(&self) -> Result<V3Settings, ApiError> {
         let apiv3_key = self.required("WECHAT_APIV3_KEY")?.into_bytes();
         if apiv3_key.len() != 32 {
             return Err(ApiError::new(ResultCode::NotConfigured, "WECHAT_APIV3_KEY must be 32 bytes"));
         }
-        let wechat_keys =
-            vec![(self.required("WECHAT_PAY_PUBLIC_KEY_ID")?, self.key("WECHAT_PAY_PUBLIC_KEY", PublicKey::parse)?)];
+        // Public-key mode when WECHAT_PAY_PUBLIC_KEY is set; platform certificates otherwise.
+        let wechat_keys = match self.get("WECHAT_PAY_PUBLIC_KEY") {
+            Some(_) => WechatKeys::PublicKey(
+                self.required("WECHAT_PAY_PUBLIC_KEY_ID")?,
+                self.key("WECHAT_PAY_PUBLIC_KEY", PublicKey::parse)?,
+            ),
+            None => WechatKeys::Certificates,
+        };
         Ok(V3Settings {
             cfg: self.wechat_v3_config()?,
             key: self.key("WECHAT_PRIVATE_KEY", PrivateKey::parse)?,

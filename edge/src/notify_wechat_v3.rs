@@ -36,7 +36,7 @@ pub async fn receive(config: &Config, headers: &[(String, String)], body: &[u8],
         Err(e) => return fail(500, &e.msg),
     };
     let signed = SignedHeaders::from_pairs(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    if let Err(e) = s.verify(&signed, body, now).await {
+    if let Err(e) = s.verify(config, &signed, body, now).await {
         return fail(401, &e.to_string());
     }
     let envelope = match Envelope::parse(body) {

@@ -45,6 +45,8 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     merchantPublicKey: createPublicKey(v.WECHAT_PRIVATE_KEY).export({ type: "spki", format: "pem" }),
     payKey: readFileSync(join(here, "wechatpay_sandbox_key.pem"), "utf8"),
     payKeyId: v.WECHAT_PAY_PUBLIC_KEY_ID,
+    // The same key as a platform certificate, for merchants without a WeChat Pay public key.
+    payCert: readFileSync(join(here, "wechatpay_sandbox_cert.pem"), "utf8"),
     apiv3Key: v.WECHAT_APIV3_KEY,
   };
   const alipayCfg = { partner: v.ALIPAY_PARTNER, key: v.ALIPAY_KEY, sellerEmail: v.ALIPAY_SELLER_EMAIL };
@@ -179,6 +181,12 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       if (!f?.match || !f?.fault) return { status: 400, type: "application/json", body: '{"error":"match and fault are required"}' };
       state.faults.push({ match: f.match, fault: f.fault, times: f.times ?? 1, delayMs: f.delayMs ?? 10_000, order: f.order });
       return { status: 200, type: "application/json", body: '{"ok":true}' };
+    }
+    if (p === "/sandbox/wechat-v3-mode" && req.method === "POST") {
+      // "public_key" (default: Wechatpay-Serial is the PUB_KEY_ID) or "certificate" (the
+      // platform certificate's serial, and /v3/certificates serves it).
+      state.v3Mode = safeJson(body)?.mode === "certificate" ? "certificate" : "public_key";
+      return { status: 200, type: "application/json", body: JSON.stringify({ mode: state.v3Mode }) };
     }
     if (p === "/sandbox/refunds" && req.method === "POST") {
       state.refundStatus = safeJson(body)?.status ?? undefined;

@@ -6,7 +6,7 @@
 // ("public key" mode: Wechatpay-Serial is its PUB_KEY_ID), notify resources are AES-256-GCM
 // encrypted with the APIv3 key. Orders live in the same map as v2's (`v3: true`), so the
 // buyer pages and /sandbox/pay work for both.
-import { createCipheriv, createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
+import { X509Certificate, createCipheriv, createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
 
 const nonce = () => randomBytes(16).toString("hex");
 
@@ -26,6 +26,9 @@ export function createWechatV3(cfg, state, takeFault) {
   // cfg: { appid, mchid, merchantSerial, merchantPublicKey, payKey (private PEM), payKeyId, apiv3Key }
   const orders = state.wechat;
   const merchantKey = createPublicKey(cfg.merchantPublicKey);
+  const cert = new X509Certificate(cfg.payCert);
+  // Which serial signs: the public key's id, or (certificate mode) the certificate's serial.
+  const serial = () => (state.v3Mode === "certificate" ? cert.serialNumber : cfg.payKeyId);
 
   /** A reply signed as WeChat Pay signs it (a 204 signs an empty body). */
   function signed(status, json, fault, at = Date.now()) {
@@ -38,7 +41,7 @@ export function createWechatV3(cfg, state, takeFault) {
       "wechatpay-timestamp": timestamp,
       "wechatpay-nonce": n,
       "wechatpay-signature": signature,
-      "wechatpay-serial": cfg.payKeyId,
+      "wechatpay-serial": serial(),
       "wechatpay-signature-type": "WECHATPAY2-SHA256-RSA2048",
       "request-id": randomBytes(8).toString("hex"),
     };
@@ -101,6 +104,15 @@ export function createWechatV3(cfg, state, takeFault) {
         sendRefundNotify(o, refund);
       }
       return signed(200, refundJson(o, refund));
+    }],
+    ["GET", /^\/v3\/certificates$/, "certificates", () => {
+      if (state.v3Mode !== "certificate") return signed(200, { data: [] });
+      const iv = randomBytes(6).toString("hex");
+      const cipher = createCipheriv("aes-256-gcm", Buffer.from(cfg.apiv3Key), Buffer.from(iv));
+      cipher.setAAD(Buffer.from("certificate"));
+      const sealed = Buffer.concat([cipher.update(cfg.payCert), cipher.final(), cipher.getAuthTag()]);
+      const iso = (d) => new Date(d).toISOString().replace(/\.\d+Z$/, "+08:00");
+      return signed(200, { data: [{ serial_no: cert.serialNumber, effective_time: iso(cert.validFrom), expire_time: iso(cert.validTo), encrypt_certificate: { algorithm: "AEAD_AES_256_GCM", nonce: iv, associated_data: "certificate", ciphertext: sealed.toString("base64") } }] });
     }],
     ["GET", /^\/v3\/refund\/domestic\/refunds\/([^/?]+)$/, "refundquery", (_r, no) => {
       for (const o of orders.values()) {

@@ -332,3 +332,31 @@ mod evidence_tests {
         assert_eq!(evidence::refund(&OrderNo::parse("order_0002").unwrap(), &reply), Err(V3Error::WrongOrder));
     }
 }
+
+#[test]
+fn platform_certificates_decrypt_and_must_carry_their_listed_serial() {
+    use super::certificates;
+    let apiv3 = b"0123456789abcdef0123456789abcdef";
+    let pem = include_bytes!("../../tests/data/alipay_cert_rsa2.crt"); // any X.509 certificate
+    let cipher = Aes256Gcm::new_from_slice(apiv3).unwrap();
+    let nonce = Nonce::<Aes256Gcm>::try_from(&b"4a7b3c2d1e0f"[..]).unwrap();
+    let mut sealed = pem.to_vec();
+    cipher.encrypt_in_place(&nonce, b"certificate", &mut sealed).unwrap();
+    let download = |serial: &str| {
+        format!(
+            r#"{{"data":[{{"serial_no":"{serial}","effective_time":"2020-05-14T00:00:00+08:00","expire_time":"2025-05-14T00:00:00+08:00","encrypt_certificate":{{"algorithm":"AEAD_AES_256_GCM","nonce":"4a7b3c2d1e0f","associated_data":"certificate","ciphertext":"{}"}}}}]}}"#,
+            STANDARD.encode(&sealed)
+        )
+    };
+    let listed = certificates::parse(download("20200514e63c2fe04d538716fe21358b").as_bytes()).unwrap();
+    let plain = listed[0].encrypt_certificate.decrypt(&NativeCrypto, apiv3).unwrap();
+    let cert = certificates::read(&listed[0], &plain).unwrap();
+    assert_eq!(cert.serial, "20200514E63C2FE04D538716FE21358B");
+    let wrong = certificates::parse(download("20200514E63C2FE04D538716FE21358C").as_bytes()).unwrap();
+    assert!(matches!(certificates::read(&wrong[0], &plain), Err(V3Error::Malformed(_))));
+    assert_eq!(
+        listed[0].encrypt_certificate.decrypt(&NativeCrypto, b"0123456789abcdef0123456789abcdeX"),
+        Err(V3Error::Decrypt)
+    );
+    assert_eq!(certificates::download().path, "/v3/certificates");
+}

@@ -15,7 +15,7 @@ use paycore::order::{Event, Order, Provider, Refund};
 use paycore::wechat::WechatConfig;
 
 pub use alipay_openapi::OpenApiSettings;
-pub use wechat_v3::V3Settings;
+pub use wechat_v3::{V3Settings, WechatKeys};
 
 use crate::config::Config;
 
