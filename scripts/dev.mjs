@@ -2,7 +2,9 @@
 // http://127.0.0.1:8788 and the worker under `wrangler dev` (workerd, local KV bound as
 // ORDERS) on http://127.0.0.1:8787, which also serves the demo page from www/.
 // Settings come from .dev.vars when present, else .dev.vars.example. Ctrl-C stops both.
-// PORT and SANDBOX_PORT move the two servers (the settings follow).
+// PORT and SANDBOX_PORT move the two servers (the settings follow). `npm run dev -- --v3`
+// runs WeChat Pay v3 and Alipay OpenAPI instead of v2 and MAPI (the demo then shows both
+// wallets' QR codes side by side).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -11,7 +13,10 @@ import { buildSdk } from "./build.mjs";
 import { setup } from "./setup.mjs";
 import { node22, root, toolEnv, wranglerJs } from "./tools.mjs";
 
-export async function startDev({ quiet = false, persistTo, port = Number(process.env.PORT ?? 8787), sandboxPort = Number(process.env.SANDBOX_PORT ?? 8788) } = {}) {
+/** Settings for the newer provider APIs (`--v3`). */
+export const V3_VARS = { WECHAT_API_VERSION: "v3", ALIPAY_API: "openapi" };
+
+export async function startDev({ quiet = false, persistTo, port = Number(process.env.PORT ?? 8787), sandboxPort = Number(process.env.SANDBOX_PORT ?? 8788), vars = {} } = {}) {
   setup({ browsers: false });
   buildSdk();
   const sandbox = await startSandbox({ port: sandboxPort, quiet });
@@ -21,8 +26,9 @@ export async function startDev({ quiet = false, persistTo, port = Number(process
   if (port !== 8787 || sandboxPort !== 8788) {
     const sb = `http://127.0.0.1:${sandboxPort}`;
     const self = `http://127.0.0.1:${port}`;
-    for (const [k, v] of Object.entries({ WECHAT_API_BASE: sb, ALIPAY_GATEWAY: `${sb}/gateway.do`, PUBLIC_BASE_URL: self, ALLOWED_ORIGINS: self, WEBHOOK_URL: `${self}/demo/webhook` })) args.push("--var", `${k}:${v}`);
+    for (const [k, v] of Object.entries({ WECHAT_API_BASE: sb, ALIPAY_GATEWAY: `${sb}/gateway.do`, ALIPAY_OPENAPI_GATEWAY: `${sb}/gateway.do`, PUBLIC_BASE_URL: self, ALLOWED_ORIGINS: self, WEBHOOK_URL: `${self}/demo/webhook` })) args.push("--var", `${k}:${v}`);
   }
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const wrangler = spawn(node22, args, { cwd: root, env: toolEnv(), stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", detached: true });
   const output = [];
   if (quiet) for (const s of [wrangler.stdout, wrangler.stderr]) s.on("data", (d) => output.push(String(d)));
@@ -57,8 +63,9 @@ export async function startDev({ quiet = false, persistTo, port = Number(process
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dev = await startDev();
-  console.log(`\ndev: demo shop   ${dev.url}/\ndev: API         POST ${dev.url}/api\ndev: sandbox     ${dev.sandboxUrl}/\ndev: Ctrl-C stops both.\n`);
+  const v3 = process.argv.includes("--v3");
+  const dev = await startDev({ vars: v3 ? V3_VARS : {} });
+  console.log(`\ndev: ${v3 ? "WeChat Pay v3 and Alipay OpenAPI" : "WeChat Pay v2 and Alipay MAPI (--v3 for v3 and OpenAPI)"}\ndev: demo shop   ${dev.url}/\ndev: API         POST ${dev.url}/api\ndev: sandbox     ${dev.sandboxUrl}/\ndev: Ctrl-C stops both.\n`);
   for (const sig of ["SIGINT", "SIGTERM"]) {
     process.on(sig, async () => {
       await dev.stop();

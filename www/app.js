@@ -1,12 +1,14 @@
 // The demo checkout: creates an order through the demo shop's backend (/demo/order, which
 // plays the merchant's server: the page never holds the merchant token), then pays with
-// the SDK: Alipay by redirect, WeChat Pay by QR code with a live status.
+// the SDK: Alipay by redirect, WeChat Pay by QR code with a live status, and, when the
+// worker runs Alipay OpenAPI, Alipay's QR code beside WeChat's (same countdown and state).
 import init, { PayClient, mountQr } from "./sdk/paybridge.js";
 import { applyLanguage, setupLanguageButtons, t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let client;
 let sandboxBase = null;
+let alipayQr = false;
 let poll = null;
 
 function setStatus(key) {
@@ -59,6 +61,18 @@ async function payWithWechat(orderNo) {
   const qr = mountQr($("qr"), codeUrl, { size: 240 });
   qr.dataset.codeUrl = codeUrl;
   qr.dataset.orderNo = orderNo;
+  if (alipayQr) {
+    const { qrCode } = await client.alipayQr({ orderNo });
+    $("alipay-qr-box").hidden = false;
+    mountQr($("alipay-qr"), qrCode, { size: 240 }).dataset.qrCode = qrCode;
+    $("wechat-panel").querySelector("h2").dataset.i18n = "scanTitleBoth";
+    applyLanguage();
+    if (sandboxBase) {
+      const link = $("simulate-alipay-scan");
+      link.href = `${sandboxBase}/alipay/scan?qr=${encodeURIComponent(qrCode)}`;
+      link.hidden = false;
+    }
+  }
   startCountdown(expiresAt);
   setStatus("waiting");
   if (sandboxBase) {
@@ -110,5 +124,6 @@ client = new PayClient({ endpoint: location.origin });
 setupLanguageButtons();
 const config = await fetch("/demo/config").then((r) => r.json()).catch(() => ({}));
 sandboxBase = config.sandbox_base ?? null;
+alipayQr = config.alipay_qr === true;
 $("pay-button").addEventListener("click", pay);
 document.body.dataset.ready = "true";

@@ -15,12 +15,17 @@ use crate::forward;
 pub struct DemoConfig {
     /// The sandbox's base URL (for the "simulate scan" link).
     pub sandbox_base: Option<String>,
+    /// True when Alipay QR codes can be offered (`ALIPAY_API=openapi`).
+    pub alipay_qr: bool,
 }
 
 /// `GET /demo/config`.
 pub fn config(config: &Config) -> Result<DemoConfig, ApiError> {
     ensure_on(config)?;
-    Ok(DemoConfig { sandbox_base: config.get("WECHAT_API_BASE") })
+    Ok(DemoConfig {
+        sandbox_base: config.get("WECHAT_API_BASE"),
+        alipay_qr: config.alipay_openapi_on().unwrap_or(false),
+    })
 }
 
 fn ensure_on(config: &Config) -> Result<(), ApiError> {

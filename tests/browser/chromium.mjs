@@ -36,13 +36,13 @@ export function decodeQr(png) {
 
 /** Registers before/after hooks that start `npm run dev`'s stack on free ports and a
  * Chromium; the returned object's `dev` and `browser` are set once `before` ran. */
-export function devAndBrowser() {
+export function devAndBrowser({ vars = {} } = {}) {
   const ctx = { dev: null, browser: null };
   const state = mkdtempSync(join(tmpdir(), "paybridge-dev-"));
   before(async () => {
     const { startDev } = await import("../../scripts/dev.mjs");
     const { freePort } = await import("../e2e/harness.mjs");
-    ctx.dev = await startDev({ quiet: true, persistTo: state, port: await freePort(), sandboxPort: await freePort() });
+    ctx.dev = await startDev({ quiet: true, persistTo: state, port: await freePort(), sandboxPort: await freePort(), vars });
     ctx.browser = await launch();
   });
   after(async () => {

@@ -160,6 +160,15 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       }
       return { status: 302, headers: { location: alipay.returnUrl(trade) }, body: "" };
     }
+    if (p === "/alipay/scan") {
+      // The buyer's Alipay app scanning a precreate QR code (OpenAPI).
+      const t = [...alipayOpen.trades.values()].find((x) => x.qr_code && x.qr_code === url.searchParams.get("qr"));
+      if (!t) return html(404, page("支付宝 (sandbox)", "<p>二维码无效 · Unknown QR code</p>"));
+      const amount = `${Math.floor(t.total / 100)}.${String(t.total % 100).padStart(2, "0")}`;
+      return html(200, page("支付宝 · 扫码付款 (sandbox)", `<p class=amount>¥${amount}</p><p>${escape(t.subject)}</p><p class=muted>商户订单号 ${escape(t.out_trade_no)}</p>
+        <p id=status></p><button id=alipay-scan-pay onclick="pay()">确认付款 Pay</button>
+        <script>async function pay(){const r=await fetch('/sandbox/pay',{method:'POST',body:JSON.stringify({provider:'alipay',out_trade_no:${JSON.stringify(t.out_trade_no)},times:1})});document.getElementById('status').textContent=r.ok?'支付成功 · Paid':'失败 · Failed';}</script>`));
+    }
     if (p === "/wechat/scan") {
       const o = [...wechat.orders.values()].find((x) => x.token === url.searchParams.get("pr"));
       if (!o) return html(404, page("微信支付 (sandbox)", "<p>二维码无效 · Unknown QR code</p>"));
