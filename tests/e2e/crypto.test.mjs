@@ -2,7 +2,7 @@
 // strings, then WebCrypto), on the providers' published vectors (core/tests/data/README.md)
 // and against node:crypto as an independent implementation.
 import assert from "node:assert/strict";
-import { createSign } from "node:crypto";
+import { X509Certificate, createSign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -59,6 +59,14 @@ describe("RSA and AES-GCM inside workerd", () => {
     assert.match((await crypto({ ...vector, key: "testAPIv3Key1111" })).error, /not authentic/);
     assert.match((await crypto({ ...vector, aad: "transaction" })).error, /not authentic/);
     assert.match((await crypto({ ...vector, key: "short" })).error, /key length/);
+    // wechatpay-java's AeadAesCipherTest (a 32-byte APIv3 key), and the certificate in its
+    // published /v3/certificates answer (TestConfig's DOWNLOAD_CERTIFICATE_RESPONSE).
+    const java = { op: "decrypt", key: "a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb", nonce: "uluk4a9R25RW", aad: "associatedData", ciphertext: "ulwSiIajGClcvcOYvOQ7+l+0PAbzzwI=" };
+    assert.deepEqual(await crypto(java), { plaintext: "message" });
+    const download = JSON.parse(readFileSync(join(import.meta.dirname, "../../core/tests/data/wechatpay_java_download_certificate.json"), "utf8"));
+    const enc = download.data[0].encrypt_certificate;
+    const pem = (await crypto({ ...java, nonce: enc.nonce, aad: enc.associated_data, ciphertext: enc.ciphertext })).plaintext;
+    assert.equal(new X509Certificate(pem).serialNumber, download.data[0].serial_no);
   });
 
   it("verifies alipay-sdk's real RSA2 notify over the decoded form", async () => {

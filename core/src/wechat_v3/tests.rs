@@ -360,3 +360,26 @@ fn platform_certificates_decrypt_and_must_carry_their_listed_serial() {
     );
     assert_eq!(certificates::download().path, "/v3/certificates");
 }
+
+/// wechatpay-java's published vectors: its `/v3/certificates` answer (TestConfig's
+/// DOWNLOAD_CERTIFICATE_RESPONSE) and AeadAesCipherTest, under its APIv3 key.
+#[test]
+fn wechatpay_java_certificate_download_and_aes_vectors() {
+    use super::certificates;
+    use super::notify::Resource;
+    let apiv3 = b"a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb";
+    let listed =
+        certificates::parse(include_bytes!("../../tests/data/wechatpay_java_download_certificate.json")).unwrap();
+    assert_eq!(listed.len(), 1);
+    let pem = listed[0].encrypt_certificate.decrypt(&NativeCrypto, apiv3).unwrap();
+    let cert = certificates::read(&listed[0], &pem).unwrap();
+    assert_eq!(cert.serial, "5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC");
+    let aead = Resource {
+        algorithm: "AEAD_AES_256_GCM".into(),
+        ciphertext: "ulwSiIajGClcvcOYvOQ7+l+0PAbzzwI=".into(),
+        nonce: "uluk4a9R25RW".into(),
+        associated_data: "associatedData".into(),
+        original_type: String::new(),
+    };
+    assert_eq!(aead.decrypt(&NativeCrypto, apiv3).unwrap(), b"message");
+}
