@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { cargoBin, root, toolEnv } from "./tools.mjs";
 
-const TARGETS = ["wechat_xml", "alipay_form", "command_json", "wechat_notify", "alipay_notify"];
+const TARGETS = ["wechat_xml", "alipay_form", "command_json", "wechat_notify", "alipay_notify", "openapi_and_v3"];
 const args = process.argv.slice(2);
 const secondsArg = args.indexOf("--seconds");
 const seconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : args.includes("--short") ? 15 : 300;
