@@ -52,3 +52,21 @@ export function devAndBrowser({ vars = {} } = {}) {
   });
   return ctx;
 }
+
+/** Opens the demo shop in a new page of `stack`'s browser, recording every /api command
+ * the page sends with its reply. */
+export async function openShop(stack, lang = "en") {
+  const page = await stack.browser.context.newPage();
+  const apiReplies = [];
+  page.on("response", async (r) => {
+    if (!r.url().endsWith("/api") || r.request().method() !== "POST") return;
+    try {
+      apiReplies.push({ request: JSON.parse(r.request().postData()), reply: await r.json() });
+    } catch {
+      // the page navigated away before the body was read
+    }
+  });
+  await page.goto(`${stack.dev.url}/?lang=${lang}`);
+  await page.waitForSelector("body[data-ready=true]");
+  return { page, apiReplies };
+}

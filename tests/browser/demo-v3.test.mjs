@@ -4,23 +4,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { V3_VARS } from "../../scripts/dev.mjs";
-import { decodeQr, devAndBrowser } from "./chromium.mjs";
+import { decodeQr, devAndBrowser, openShop as open } from "./chromium.mjs";
 
 const stack = devAndBrowser({ vars: V3_VARS });
 
-async function openShop() {
-  const page = await stack.browser.context.newPage();
-  const apiReplies = [];
-  page.on("response", async (r) => {
-    if (!r.url().endsWith("/api") || r.request().method() !== "POST") return;
-    try {
-      apiReplies.push({ request: JSON.parse(r.request().postData()), reply: await r.json() });
-    } catch {}
-  });
-  await page.goto(`${stack.dev.url}/?lang=en`);
-  await page.waitForSelector("body[data-ready=true]");
-  return { page, apiReplies };
-}
+const openShop = () => open(stack, "en");
 
 describe("the demo with v3 and OpenAPI", () => {
   it("shows WeChat's and Alipay's QR codes side by side and turns paid live when Alipay's is scanned", async () => {

@@ -2,25 +2,11 @@
 // command uses, on its own ports): both wallets, paid through the sandbox.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeQr, devAndBrowser } from "./chromium.mjs";
+import { decodeQr, devAndBrowser, openShop as open } from "./chromium.mjs";
 
 const stack = devAndBrowser();
 
-async function openShop(lang = "en") {
-  const page = await stack.browser.context.newPage();
-  const apiReplies = [];
-  page.on("response", async (r) => {
-    if (!r.url().endsWith("/api") || r.request().method() !== "POST") return;
-    try {
-      apiReplies.push({ request: JSON.parse(r.request().postData()), reply: await r.json() });
-    } catch {
-      // the page navigated away before the body was read
-    }
-  });
-  await page.goto(`${stack.dev.url}/?lang=${lang}`);
-  await page.waitForSelector("body[data-ready=true]");
-  return { page, apiReplies };
-}
+const openShop = (lang) => open(stack, lang);
 
 describe("WeChat Pay in the demo", () => {
   it("shows the API's code_url as a scannable QR code and turns paid within one poll interval", async () => {
