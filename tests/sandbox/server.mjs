@@ -275,7 +275,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
   return new Promise((resolve, reject) => {
     server.once("error", (e) => reject(e.code === "EADDRINUSE" ? new Error(`sandbox: port ${port} is in use (another npm run dev?)`) : e));
     server.listen(port, host, () => {
-      if (!quiet) console.log(`sandbox: WeChat Pay v2 and Alipay MAPI on http://${host}:${port}`);
+      if (!quiet) console.log(`sandbox: WeChat Pay v2/v3 and Alipay MAPI/OpenAPI on http://${host}:${port}`);
       // notifyV3: a fresh v3 notify (body and headers) for an order, for tests.
       resolve({ server, state, notifyV3: (o) => wechatV3.notify(o), wechatV3, alipayOpen, close: () => new Promise((r) => { server.closeAllConnections(); server.close(r); }) });
     });
@@ -310,7 +310,7 @@ function indexPage(wechat, alipay) {
     ...[...wechat.orders.values()].map((o) => `<li>WeChat ${escape(o.out_trade_no)} · ${escape(o.trade_state)} · <a href="/wechat/scan?pr=${escape(o.token)}">scan</a></li>`),
     ...[...alipay.trades.values()].map((t) => `<li>Alipay ${escape(t.out_trade_no)} · ${escape(t.trade_status)}</li>`),
   ];
-  return page("Provider sandbox", `<p>WeChat Pay v2 and Alipay MAPI, on loopback.</p><ul>${rows.join("") || "<li>no orders yet</li>"}</ul>`);
+  return page("Provider sandbox", `<p>WeChat Pay v2 and v3 (Native), Alipay MAPI and OpenAPI, on loopback.</p><ul>${rows.join("") || "<li>no orders yet</li>"}</ul>`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
