@@ -14,7 +14,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::crypto::Crypto;
+use crate::form::RawForm;
 use crate::keys::{PrivateKey, PublicKey};
+use reply::OpenApiError;
 
 /// The sign string of `params` without the `excluded` keys.
 fn content<'a>(params: impl IntoIterator<Item = (&'a str, &'a str)>, excluded: &[&str]) -> String {
@@ -50,6 +52,49 @@ pub fn sign_request<'a>(
     params: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> Result<String, crate::crypto::CryptoError> {
     Ok(STANDARD.encode(crypto.rsa_sha256_sign(key, request_content(params).as_bytes())?))
+}
+
+/// What is left to check of a notify, return or response: Alipay's RSA2 `signature` over
+/// `content` (the edge does it with WebCrypto, natively [`Crypto`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToVerify {
+    /// The exact signed text.
+    pub content: String,
+    /// The decoded signature.
+    pub signature: Vec<u8>,
+}
+
+/// True for a form signed the OpenAPI way (`sign_type=RSA2`), as an OpenAPI sync return
+/// is; a MAPI return says `MD5`.
+pub fn is_rsa2_form(form: &RawForm) -> bool {
+    matches!(form.text("sign_type"), Ok(Some("RSA2")))
+}
+
+/// A notify or sync return form, before its signature is checked: it must be UTF-8, say
+/// `sign_type=RSA2` and carry a base64 `sign`; the content is every other parameter.
+pub fn notify_to_verify(form: &RawForm) -> Result<ToVerify, OpenApiError> {
+    let mut pairs = Vec::with_capacity(form.len());
+    for (k, v) in form.pairs() {
+        match (std::str::from_utf8(k), std::str::from_utf8(v)) {
+            (Ok(k), Ok(v)) => pairs.push((k, v)),
+            _ => return Err(OpenApiError::Malformed("not UTF-8".into())),
+        }
+    }
+    if !is_rsa2_form(form) {
+        return Err(OpenApiError::Malformed("sign_type is not RSA2".into()));
+    }
+    let sign = pairs.iter().find(|(k, _)| *k == "sign").map(|(_, v)| *v).ok_or(OpenApiError::BadSignature)?;
+    let signature = STANDARD.decode(sign).map_err(|_| OpenApiError::BadSignature)?;
+    Ok(ToVerify { content: notify_content(pairs.iter().copied()), signature })
+}
+
+/// A raw response to `method`, before its signature is checked: the exact text of its
+/// `*_response` (or `error_response`) and the decoded `sign`.
+pub fn response_to_verify(raw: &str, method: &str) -> Result<ToVerify, OpenApiError> {
+    let (content, sign) =
+        signed_response(raw, method).ok_or_else(|| OpenApiError::Malformed("no signed response".into()))?;
+    let signature = STANDARD.decode(sign).map_err(|_| OpenApiError::BadSignature)?;
+    Ok(ToVerify { content: content.to_owned(), signature })
 }
 
 /// Whether a notify's (decoded) parameters carry Alipay's signature.
@@ -123,9 +168,8 @@ pub fn signed_response<'a>(raw: &'a str, method: &str) -> Option<(&'a str, Strin
 
 /// Whether a raw response to `method` carries Alipay's signature over its exact text.
 pub fn verify_response(crypto: &dyn Crypto, alipay_key: &PublicKey, raw: &str, method: &str) -> bool {
-    let Some((content, sign)) = signed_response(raw, method) else { return false };
-    let Ok(sig) = STANDARD.decode(sign) else { return false };
-    crypto.rsa_sha256_verify(alipay_key, content.as_bytes(), &sig)
+    response_to_verify(raw, method)
+        .is_ok_and(|v| crypto.rsa_sha256_verify(alipay_key, v.content.as_bytes(), &v.signature))
 }
 
 #[cfg(test)]

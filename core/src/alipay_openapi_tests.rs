@@ -202,3 +202,26 @@ mod calls {
         assert_eq!(reply::notify("2021000000000001", &form), Err(OpenApiError::WrongApp));
     }
 }
+
+#[test]
+fn forms_and_responses_give_what_is_left_to_verify() {
+    use crate::form::{RawForm, encode_pairs};
+    let key = PublicKey::parse(NOTIFY_KEY).unwrap();
+    let form = RawForm::parse(encode_pairs(NOTIFY.iter().copied()).as_bytes()).unwrap();
+    assert!(is_rsa2_form(&form));
+    let todo = notify_to_verify(&form).unwrap();
+    assert!(NativeCrypto.rsa_sha256_verify(&key, todo.content.as_bytes(), &todo.signature), "the real notify verifies");
+    assert!(!todo.content.contains("sign_type=") && !todo.content.contains("sign="));
+    let md5 = encode_pairs(NOTIFY.iter().map(|&(k, v)| if k == "sign_type" { (k, "MD5") } else { (k, v) }));
+    let md5 = RawForm::parse(md5.as_bytes()).unwrap();
+    assert!(!is_rsa2_form(&md5));
+    assert!(matches!(notify_to_verify(&md5), Err(reply::OpenApiError::Malformed(_))));
+    let unsigned =
+        RawForm::parse(encode_pairs(NOTIFY.iter().copied().filter(|(k, _)| *k != "sign")).as_bytes()).unwrap();
+    assert_eq!(notify_to_verify(&unsigned), Err(reply::OpenApiError::BadSignature));
+    let latin1 = RawForm::parse(b"sign_type=RSA2&sign=AAAA&subject=%FF").unwrap();
+    assert!(matches!(notify_to_verify(&latin1), Err(reply::OpenApiError::Malformed(_))));
+    assert!(matches!(response_to_verify("{}", "alipay.trade.query"), Err(reply::OpenApiError::Malformed(_))));
+    let raw = r#"{"alipay_trade_query_response":{"code":"10000"},"sign":"not base64!"}"#;
+    assert_eq!(response_to_verify(raw, "alipay.trade.query"), Err(reply::OpenApiError::BadSignature));
+}

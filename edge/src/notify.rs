@@ -104,7 +104,7 @@ async fn verified_alipay(config: &Config, body: &[u8]) -> std::result::Result<No
 
 /// An OpenAPI return (RSA2) rather than MAPI's (MD5).
 fn is_openapi(query: &str) -> bool {
-    query.split('&').any(|p| p == "sign_type=RSA2")
+    RawForm::parse(query.as_bytes()).is_ok_and(|f| paycore::alipay_openapi::is_rsa2_form(&f))
 }
 
 /// `GET /return/alipay`: the buyer's browser back from the cashier, verified like a

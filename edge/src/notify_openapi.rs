@@ -6,7 +6,7 @@
 //! object's path is reachable only through this route, so it does not verify again.
 
 use paycore::alipay::notify::{REPLY_FAIL, REPLY_SUCCESS};
-use paycore::alipay_openapi::{notify_content, reply as openapi};
+use paycore::alipay_openapi::{notify_to_verify, reply as openapi};
 use paycore::api::{ApiError, ResultCode};
 use paycore::form::RawForm;
 use paycore::order::Source;
@@ -21,18 +21,8 @@ use crate::reply;
 pub async fn verified(config: &Config, body: &[u8]) -> std::result::Result<openapi::Notify, String> {
     let s = config.alipay_openapi().map_err(|e| e.msg)?;
     let form = RawForm::parse(body).map_err(|e| e.to_string())?;
-    let mut pairs = Vec::with_capacity(form.len());
-    for (k, v) in form.pairs() {
-        match (std::str::from_utf8(k), std::str::from_utf8(v)) {
-            (Ok(k), Ok(v)) => pairs.push((k, v)),
-            _ => return Err("not UTF-8".into()),
-        }
-    }
-    let sign = pairs.iter().find(|(k, _)| *k == "sign").map(|(_, v)| *v).ok_or("no sign")?;
-    if pairs.iter().find(|(k, _)| *k == "sign_type").map(|(_, v)| *v) != Some("RSA2") {
-        return Err("sign_type is not RSA2".into());
-    }
-    if !s.verify(&notify_content(pairs.iter().copied()), sign).await {
+    let todo = notify_to_verify(&form).map_err(|e| e.to_string())?;
+    if !s.verify(&todo).await {
         return Err("signature does not verify".into());
     }
     openapi::notify(&s.cfg.app_id, &form).map_err(|e| e.to_string())

@@ -7,13 +7,11 @@
 //! The object's path is reachable only through this route (Durable Objects have no public
 //! address), so it trusts the plaintext it is given and does not decrypt again.
 
-use paycore::OrderNo;
 use paycore::api::{ApiError, ResultCode};
 use paycore::order::Source;
 use paycore::reconcile;
 use paycore::wechat_v3::evidence;
-use paycore::wechat_v3::notify::{Envelope, Transaction};
-use paycore::wechat_v3::reply::RefundReply;
+use paycore::wechat_v3::notify::{Envelope, Kind, Transaction, order_of};
 use paycore::wechat_v3::sign::SignedHeaders;
 use worker::{Response, Result, console_log};
 
@@ -53,18 +51,17 @@ pub async fn receive(config: &Config, headers: &[(String, String)], body: &[u8],
     else {
         return fail(400, "resource does not decrypt");
     };
-    let (order_no, path) = if envelope.event_type.starts_with("TRANSACTION.") {
-        match Transaction::parse(&plain).map(|t| OrderNo::parse(&t.out_trade_no)) {
-            Ok(Ok(no)) => (no, "/notify/wechat/v3/transaction"),
-            _ => return fail(400, "transaction resource without a valid out_trade_no"),
-        }
-    } else if envelope.event_type.starts_with("REFUND.") {
-        match RefundReply::parse(&plain).map(|r| OrderNo::parse(&r.out_trade_no)) {
-            Ok(Ok(no)) => (no, "/notify/wechat/v3/refund"),
-            _ => return fail(400, "refund resource without a valid out_trade_no"),
-        }
-    } else {
-        return fail(400, &format!("unknown event_type {}", envelope.event_type.chars().take(40).collect::<String>()));
+    let kind = match envelope.kind() {
+        Ok(kind) => kind,
+        Err(e) => return fail(400, &e.to_string()),
+    };
+    let order_no = match order_of(kind, &plain) {
+        Ok(no) => no,
+        Err(e) => return fail(400, &e.to_string()),
+    };
+    let path = match kind {
+        Kind::Transaction => "/notify/wechat/v3/transaction",
+        Kind::Refund => "/notify/wechat/v3/refund",
     };
     match crate::notify::deliver(config, &order_no, path, &plain).await {
         Ok(()) => Response::empty().map(|r| r.with_status(204)),

@@ -41,11 +41,41 @@ pub struct Resource {
     pub original_type: String,
 }
 
+/// What a notify is about, by its `event_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `TRANSACTION.*`: a payment.
+    Transaction,
+    /// `REFUND.*`: a refund settled (SUCCESS, ABNORMAL, CLOSED).
+    Refund,
+}
+
 impl Envelope {
     /// Reads a verified notify body.
     pub fn parse(body: &[u8]) -> Result<Self, V3Error> {
         serde_json::from_slice(body).map_err(|e| V3Error::Malformed(e.to_string()))
     }
+
+    /// The notify's kind; other event types are refused.
+    pub fn kind(&self) -> Result<Kind, V3Error> {
+        match self.event_type.split_once('.').map(|(k, _)| k) {
+            Some("TRANSACTION") => Ok(Kind::Transaction),
+            Some("REFUND") => Ok(Kind::Refund),
+            _ => Err(V3Error::Malformed(format!(
+                "unknown event_type {}",
+                self.event_type.chars().take(40).collect::<String>()
+            ))),
+        }
+    }
+}
+
+/// The order a decrypted resource of `kind` is about (its `out_trade_no`).
+pub fn order_of(kind: Kind, plaintext: &[u8]) -> Result<crate::OrderNo, V3Error> {
+    let out_trade_no = match kind {
+        Kind::Transaction => Transaction::parse(plaintext)?.out_trade_no,
+        Kind::Refund => super::reply::RefundReply::parse(plaintext)?.out_trade_no,
+    };
+    crate::OrderNo::parse(&out_trade_no).map_err(|_| V3Error::Malformed("out_trade_no".into()))
 }
 
 impl Resource {

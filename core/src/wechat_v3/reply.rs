@@ -31,6 +31,24 @@ pub struct ErrorBody {
     pub message: String,
 }
 
+impl ErrorBody {
+    /// The order or refund is unknown to WeChat (`ORDER_NOT_EXIST`, v2's spelling
+    /// `ORDERNOTEXIST`, `RESOURCE_NOT_EXISTS`).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self.code.as_str(), "ORDER_NOT_EXIST" | "ORDERNOTEXIST" | "RESOURCE_NOT_EXISTS")
+    }
+
+    /// `ORDERPAID`: the order is paid (create or close came too late).
+    pub fn is_order_paid(&self) -> bool {
+        self.code == "ORDERPAID"
+    }
+
+    /// `ORDER_CLOSED`: already closed.
+    pub fn is_order_closed(&self) -> bool {
+        self.code == "ORDER_CLOSED"
+    }
+}
+
 /// What a status says before the body is read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

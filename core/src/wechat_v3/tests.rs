@@ -383,3 +383,29 @@ fn wechatpay_java_certificate_download_and_aes_vectors() {
     };
     assert_eq!(aead.decrypt(&NativeCrypto, apiv3).unwrap(), b"message");
 }
+
+#[test]
+fn notifies_name_their_kind_and_order_and_errors_their_meaning() {
+    use super::notify::{Kind, order_of};
+    use super::reply::ErrorBody;
+    let envelope = |event: &str| {
+        Envelope::parse(
+            format!(r#"{{"id":"EV-1","event_type":"{event}","resource":{{"algorithm":"AEAD_AES_256_GCM","ciphertext":"","nonce":"n"}}}}"#)
+                .as_bytes(),
+        )
+        .unwrap()
+    };
+    assert_eq!(envelope("TRANSACTION.SUCCESS").kind(), Ok(Kind::Transaction));
+    assert_eq!(envelope("REFUND.ABNORMAL").kind(), Ok(Kind::Refund));
+    assert!(matches!(envelope("TRANSACTIONX.SUCCESS").kind(), Err(V3Error::Malformed(_))));
+    assert!(matches!(envelope("PROFITSHARING.SUCCESS").kind(), Err(V3Error::Malformed(_))));
+    let tx = br#"{"appid":"a","mchid":"m","out_trade_no":"order_0001","trade_state":"SUCCESS","amount":{"total":1}}"#;
+    assert_eq!(order_of(Kind::Transaction, tx).unwrap().as_str(), "order_0001");
+    let refund = br#"{"refund_id":"5","out_refund_no":"r1","out_trade_no":"order 0001","refund_status":"SUCCESS","amount":{"refund":1,"total":1}}"#;
+    assert!(matches!(order_of(Kind::Refund, refund), Err(V3Error::Malformed(_))), "not a valid order number");
+    assert!(order_of(Kind::Refund, tx).is_err(), "a transaction is not a refund");
+    let e = |code: &str| ErrorBody { code: code.into(), message: String::new() };
+    assert!(e("ORDER_NOT_EXIST").is_not_found() && e("RESOURCE_NOT_EXISTS").is_not_found());
+    assert!(e("ORDERPAID").is_order_paid() && !e("ORDERPAID").is_not_found());
+    assert!(e("ORDER_CLOSED").is_order_closed() && !e("SYSTEM_ERROR").is_order_closed());
+}

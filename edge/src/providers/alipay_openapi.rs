@@ -9,7 +9,7 @@ use paycore::alipay_openapi::reply::{
     self as openapi, OpenApiError, TRADE_HAS_SUCCESS, TRADE_NOT_EXIST, TRADE_STATUS_ERROR,
 };
 use paycore::alipay_openapi::request::{self as req, Call, NewTrade, OpenApiConfig};
-use paycore::alipay_openapi::signed_response;
+use paycore::alipay_openapi::{ToVerify, response_to_verify};
 use paycore::api::{ApiError, ResultCode};
 use paycore::keys::{PrivateKey, PublicKey};
 use paycore::order::{Event, Order, Provider, Refund, Source};
@@ -31,10 +31,9 @@ pub struct OpenApiSettings {
 }
 
 impl OpenApiSettings {
-    /// Whether `signature` (base64) is Alipay's over `content`.
-    pub async fn verify(&self, content: &str, signature: &str) -> bool {
-        let Ok(sig) = STANDARD.decode(signature) else { return false };
-        webcrypto::rsa_sha256_verify(&self.alipay_key, content.as_bytes(), &sig).await
+    /// Whether Alipay's key signed what the core extracted.
+    pub async fn verify(&self, todo: &ToVerify) -> bool {
+        webcrypto::rsa_sha256_verify(&self.alipay_key, todo.content.as_bytes(), &todo.signature).await
     }
 
     /// The `sign` of a call.
@@ -60,12 +59,11 @@ async fn call(config: &Config, s: &OpenApiSettings, call: Call) -> Result<String
     let sign = s.sign(&call).await?;
     let body = send(config, &call.into_request(&s.cfg, &sign)).await.map_err(|t| errors::transport("Alipay", &t))?;
     let raw = String::from_utf8(body).map_err(|_| bad_reply(&OpenApiError::Malformed("not UTF-8".into())))?;
-    let (content, sign) = signed_response(&raw, method)
-        .ok_or_else(|| bad_reply(&OpenApiError::Malformed("no signed response".into())))?;
-    if !s.verify(content, &sign).await {
+    let todo = response_to_verify(&raw, method).map_err(|e| bad_reply(&e))?;
+    if !s.verify(&todo).await {
         return Err(bad_reply(&OpenApiError::BadSignature));
     }
-    Ok(content.to_owned())
+    Ok(todo.content)
 }
 
 fn new_trade<'a>(order: &'a Order, notify_url: &'a str) -> NewTrade<'a> {

@@ -176,7 +176,7 @@ pub async fn create(config: &Config, s: &V3Settings, order: &Order, now: i64) ->
         Ok(body) => {
             Ok(Code::New { text: reply::code_url(&body).map_err(|e| bad_reply(&e))?, prepay_id: String::new() })
         }
-        Err(e) if e.code == "ORDERPAID" => Ok(Code::AlreadyPaid),
+        Err(e) if e.is_order_paid() => Ok(Code::AlreadyPaid),
         Err(e) => Err(refused(&e)),
     }
 }
@@ -189,7 +189,7 @@ pub async fn query(config: &Config, s: &V3Settings, order: &Order, now: i64) -> 
             let r = evidence::transaction(&s.cfg, &order.order_no, &t).map_err(|e| bad_reply(&e))?;
             Ok(reconcile::wechat_query_events(&r, now))
         }
-        Err(e) if e.code == "ORDER_NOT_EXIST" || e.code == "ORDERNOTEXIST" => Ok(Vec::new()),
+        Err(e) if e.is_not_found() => Ok(Vec::new()),
         Err(e) => Err(refused(&e)),
     }
 }
@@ -198,8 +198,8 @@ pub async fn query(config: &Config, s: &V3Settings, order: &Order, now: i64) -> 
 pub async fn close(config: &Config, s: &V3Settings, order: &Order, now: i64) -> Result<Vec<Event>, ApiError> {
     match send(config, s, v3::close(&s.cfg, &order.order_no), now).await? {
         Ok(_) => Ok(Vec::new()),
-        Err(e) if matches!(e.code.as_str(), "ORDER_NOT_EXIST" | "ORDERNOTEXIST" | "ORDER_CLOSED") => Ok(Vec::new()),
-        Err(e) if e.code == "ORDERPAID" => query(config, s, order, now).await,
+        Err(e) if e.is_not_found() || e.is_order_closed() => Ok(Vec::new()),
+        Err(e) if e.is_order_paid() => query(config, s, order, now).await,
         Err(e) => Err(refused(&e)),
     }
 }
@@ -238,7 +238,7 @@ pub async fn refund_check(config: &Config, s: &V3Settings, order: &Order, now: i
                 let reply = RefundReply::parse(&body).map_err(|e| bad_reply(&e))?;
                 records.push(evidence::refund(&order.order_no, &reply).map_err(|e| bad_reply(&e))?);
             }
-            Err(e) if e.code == "RESOURCE_NOT_EXISTS" => {}
+            Err(e) if e.is_not_found() => {}
             Err(e) => return Err(refused(&e)),
         }
     }
