@@ -7,6 +7,8 @@
 //! - Responses: the exact raw text of the `*_response` (or `error_response`) value as
 //!   received, escapes and all; never re-serialised before verifying.
 
+mod api;
+pub use api::{NOTIFY_MAX_BYTES, NOTIFY_PATH, notify_reply};
 pub mod reply;
 pub mod request;
 

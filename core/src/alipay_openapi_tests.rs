@@ -87,11 +87,11 @@ fn responses_verify_over_their_exact_raw_text() {
 
 mod calls {
     use super::*;
-    use crate::alipay::TradeStatus;
+    use crate::AmountFen;
+    use crate::alipay_mapi::TradeStatus;
     use crate::alipay_openapi::reply::{self, OpenApiError};
     use crate::alipay_openapi::request::{self, NewTrade, OpenApiConfig};
     use crate::form::{RawForm, encode_pairs};
-    use crate::{AmountFen, OrderNo};
 
     /// wechatpay-go's test key (any RSA key signs the same way; Alipay's own are not public).
     const APP_KEY: &str = include_str!("../tests/data/wechatpay_go_test_key.pem");
@@ -103,9 +103,9 @@ mod calls {
 
     #[test]
     fn page_pay_url_carries_a_verifiable_rsa2_sign() {
-        let no = OrderNo::parse("order_0001").unwrap();
+        let no = "order_0001";
         let trade = NewTrade {
-            order_no: &no,
+            trade_no: no,
             subject: "测试 & Test",
             total: AmountFen::new(1990).unwrap(),
             notify_url: "https://pay.example/notify/alipay/openapi",
@@ -138,9 +138,9 @@ mod calls {
 
     #[test]
     fn server_calls_are_signed_form_posts() {
-        let no = OrderNo::parse("order_0001").unwrap();
+        let no = "order_0001";
         let r = request::Refund {
-            order_no: &no,
+            trade_no: no,
             out_request_no: "r1-0001",
             amount: AmountFen::new(250).unwrap(),
             reason: "",
@@ -162,29 +162,29 @@ mod calls {
 
     #[test]
     fn replies_are_read_by_code_then_fields() {
-        let no = OrderNo::parse("order_0001").unwrap();
+        let no = "order_0001";
         let paid = r#"{"code":"10000","msg":"Success","out_trade_no":"order_0001","trade_no":"2026","trade_status":"TRADE_SUCCESS","total_amount":"19.90","send_pay_date":"2026-11-30 20:00:00"}"#;
-        let t = reply::trade_query(&no, paid).unwrap();
+        let t = reply::trade_query(no, paid).unwrap();
         assert_eq!((t.trade_status, t.total.fen(), t.trade_no.as_str()), (TradeStatus::TradeSuccess, 1990, "2026"));
         let missing =
             r#"{"code":"40004","msg":"Business Failed","sub_code":"ACQ.TRADE_NOT_EXIST","sub_msg":"交易不存在"}"#;
-        assert_eq!(reply::trade_query(&no, missing).unwrap_err().sub_code(), Some(reply::TRADE_NOT_EXIST));
+        assert_eq!(reply::trade_query(no, missing).unwrap_err().sub_code(), Some(reply::TRADE_NOT_EXIST));
         assert!(matches!(
             reply::close(r#"{"code":"20000","msg":"Service Currently Unavailable"}"#),
             Err(OpenApiError::Unavailable(_))
         ));
         let other = paid.replace("order_0001", "order_0002");
-        assert_eq!(reply::trade_query(&no, &other), Err(OpenApiError::WrongOrder));
+        assert_eq!(reply::trade_query(no, &other), Err(OpenApiError::WrongOrder));
         assert!(matches!(
             reply::trade_query(
-                &no,
+                no,
                 r#"{"code":"10000","out_trade_no":"order_0001","trade_status":"TRADE_SUCCESS","total_amount":"19.9x"}"#
             ),
             Err(OpenApiError::Malformed(_))
         ));
         let qr = r#"{"code":"10000","msg":"Success","out_trade_no":"order_0001","qr_code":"https://qr.alipay.com/bax03431"}"#;
-        assert_eq!(reply::precreate(&no, qr).unwrap(), "https://qr.alipay.com/bax03431");
-        assert!(reply::precreate(&no, &qr.replace("https:", "javascript:")).is_err());
+        assert_eq!(reply::precreate(no, qr).unwrap(), "https://qr.alipay.com/bax03431");
+        assert!(reply::precreate(no, &qr.replace("https:", "javascript:")).is_err());
         let done = r#"{"code":"10000","out_trade_no":"order_0001","out_request_no":"r1","refund_amount":"2.50","refund_status":"REFUND_SUCCESS"}"#;
         assert_eq!(reply::refund_query("r1", done).unwrap().map(AmountFen::fen), Some(250));
         assert_eq!(reply::refund_query("r1", r#"{"code":"10000","out_trade_no":"order_0001"}"#).unwrap(), None);
@@ -196,7 +196,7 @@ mod calls {
         let body = encode_pairs(NOTIFY.iter().copied());
         let form = RawForm::parse(body.as_bytes()).unwrap();
         let n = reply::notify("2019073166072302", &form).unwrap();
-        assert_eq!(n.order_no.as_str(), "20190815155618536-564-57");
+        assert_eq!(n.out_trade_no.as_str(), "20190815155618536-564-57");
         assert_eq!((n.trade.trade_status, n.trade.total.fen()), (TradeStatus::TradeSuccess, 10));
         assert_eq!(n.trade.paid_at.as_deref(), Some("2019-08-15 15:56:24"));
         assert_eq!(reply::notify("2021000000000001", &form), Err(OpenApiError::WrongApp));

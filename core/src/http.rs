@@ -109,6 +109,26 @@ pub fn is_http_url(url: &str) -> bool {
     }
 }
 
+/// True for an `https://` URL, or an `http://` one to a loopback host (`127.x.x.x`,
+/// `localhost`, `[::1]`: the local sandbox). Provider gateways and the worker's own public
+/// URL must be one of these.
+pub fn is_secure_or_loopback(url: &str) -> bool {
+    if !is_http_url(url) {
+        return false;
+    }
+    let Some(rest) = url.strip_prefix("http://") else { return true };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host == "localhost"
+        || host == "::1"
+        || (host.starts_with("127.")
+            && host.split('.').count() == 4
+            && host.split('.').all(|p| p.parse::<u8>().is_ok()))
+}
+
 /// The origin (`scheme://host[:port]`, host lowercased) of an http(s) URL.
 pub fn origin_of(url: &str) -> Option<String> {
     if !is_http_url(url) {
@@ -145,7 +165,12 @@ pub fn live_url(endpoint: &str, order_no: &crate::OrderNo) -> String {
 /// An order number as one URL path segment (`|` and `*` percent-encoded; the other
 /// order-number characters are unreserved).
 pub fn order_segment(order_no: &crate::OrderNo) -> String {
-    order_no.as_str().replace('|', "%7C").replace('*', "%2A")
+    segment(order_no.as_str())
+}
+
+/// A trade or order number (order-number characters) as one URL path segment.
+pub fn segment(number: &str) -> String {
+    number.replace('|', "%7C").replace('*', "%2A")
 }
 
 /// The order number of a path segment written by [`order_segment`].
@@ -192,5 +217,26 @@ mod tests {
         assert_eq!(order_segment(&no), "a%7Cb%2Ac-d_e1");
         assert_eq!(parse_order_segment(&order_segment(&no)), Some(no));
         assert_eq!(parse_order_segment("a%2Fb0000"), None);
+    }
+
+    #[test]
+    fn gateways_are_https_or_loopback() {
+        for ok in [
+            "https://api.mch.weixin.qq.com",
+            "http://127.0.0.1:8788",
+            "http://localhost/gateway.do",
+            "http://[::1]:9/x",
+        ] {
+            assert!(is_secure_or_loopback(ok), "{ok}");
+        }
+        for bad in [
+            "http://api.mch.weixin.qq.com",
+            "http://127.0.0.1.evil.com/",
+            "http://1270.0.0.1",
+            "ftp://127.0.0.1",
+            "http://localhost.evil",
+        ] {
+            assert!(!is_secure_or_loopback(bad), "{bad}");
+        }
     }
 }

@@ -23,24 +23,28 @@
 #[macro_use]
 mod wire_enum;
 
-pub mod alipay;
+pub mod alipay_mapi;
 pub mod alipay_openapi;
 pub mod api;
 pub mod crypto;
+pub mod facts;
 pub mod fields;
 pub mod form;
 pub mod http;
 pub mod keys;
 pub mod money;
+pub mod ops;
 pub mod order;
 pub mod order_no;
 pub mod policy;
 pub mod poll;
+pub mod provider;
 pub mod reconcile;
+pub mod schedule;
 pub mod sign;
 pub mod time;
 pub mod webhook;
-pub mod wechat;
+pub mod wechat_v2;
 pub mod wechat_v3;
 pub mod xml;
 

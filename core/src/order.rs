@@ -1,24 +1,33 @@
 //! The order record and its forward-only state machine.
 //!
 //! States are the spec's `pay_state`: 0 waiting, 1 paid, 2 cancelled, 3 refunded. Every
-//! change comes from an [`Event`] backed by provider evidence (a verified notify or a
+//! change comes from a [`Change`] backed by provider evidence (a verified notify or a
 //! query reply) or by the merchant's own command, and is appended to the history with
 //! the message that caused it. The order's Durable Object is its only writer; this
 //! module decides, the object stores.
 //!
-//! | from \ event | Paid | Closed | RefundRequested | RefundSettled / PaymentRefunded |
-//! |---|---|---|---|---|
-//! | waiting | → paid | → cancelled | refused | refused |
-//! | paid | same transaction: no-op; another: kept as an extra payment | no-op (a late close never cancels a paid order) | recorded (per `refund_no`) | recorded; → refunded once the whole payment is back |
-//! | cancelled | → paid, marked late (the provider took the money: the truth wins) | no-op | refused | refused |
-//! | refunded | same: no-op; another: extra payment | no-op | recorded (an extra payment's refund) | recorded |
+//! | from \ change | Paid | Cancelled | SessionStarted | RefundStarted | RefundSent / RefundSettled / PaymentRefunded |
+//! |---|---|---|---|---|---|
+//! | waiting | → paid | → cancelled | kept | refused | refused |
+//! | paid | same transaction: no-op; another: kept as an extra payment | no-op (a late close never cancels a paid order) | refused | stored (per `refund_no`) | stored; → refunded once the whole payment is back |
+//! | cancelled | → paid, marked late (the provider took the money: the truth wins) | no-op | refused (its trade is closed again) | refused | refused |
+//! | refunded | same: no-op; another: extra payment | no-op | refused | stored (an extra payment's refund) | stored |
 //!
 //! No verified payment is ever dropped: every one is kept once, keyed by its provider's
-//! transaction id, as the payment or as an extra payment that needs the merchant.
+//! transaction id, as the payment or as an extra payment that needs the merchant. A
+//! refund is stored (`sending`) before the provider is asked, so no refund the provider
+//! may have taken is ever absent from the record (see [`RefundStatus`]).
 
 use serde::{Deserialize, Serialize};
 
 use crate::{AmountFen, OrderNo};
+
+mod machine;
+mod refund;
+mod session;
+
+pub use refund::{Refund, RefundResult, RefundStatus, SendResult};
+pub use session::{Channel, Session};
 
 /// `pay_state` of the command API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -59,6 +68,11 @@ impl PayState {
     pub fn is_final(self) -> bool {
         self != Self::Waiting
     }
+
+    /// True for paid and refunded: the order has its payment.
+    pub fn is_paid(self) -> bool {
+        matches!(self, Self::Paid | Self::Refunded)
+    }
 }
 
 impl From<PayState> for u8 {
@@ -81,7 +95,8 @@ impl TryFrom<u8> for PayState {
 }
 
 /// What a provider's trade state proves about one trade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TradeFact {
     /// Not paid yet (or unknown): proves nothing.
     Open,
@@ -91,14 +106,27 @@ pub enum TradeFact {
     Closed,
 }
 
-/// A payment provider.
+/// A payment provider (a wallet), whichever of its APIs the merchant uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Provider {
-    /// WeChat Pay v2.
+    /// WeChat Pay.
     Wechat,
-    /// Alipay MAPI.
+    /// Alipay.
     Alipay,
+}
+
+impl Provider {
+    /// Both wallets, in the order the object asks them.
+    pub const ALL: [Provider; 2] = [Provider::Wechat, Provider::Alipay];
+
+    /// The name merchants read in messages.
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Self::Wechat => "WeChat Pay",
+            Self::Alipay => "Alipay",
+        }
+    }
 }
 
 /// The message or command that moved an order: its evidence.
@@ -107,26 +135,60 @@ pub enum Provider {
 pub enum Source {
     /// A verified WeChat payment notify.
     WechatNotify,
-    /// A verified and `notify_verify`-confirmed Alipay notify.
+    /// A verified (and, for MAPI, `notify_verify`-confirmed) Alipay notify.
     AlipayNotify,
-    /// A WeChat `orderquery` reply.
+    /// A WeChat order query reply.
     WechatQuery,
-    /// An Alipay `single_trade_query` reply.
+    /// An Alipay trade query reply.
     AlipayQuery,
     /// The merchant's `CloseOrder`, confirmed by the provider(s).
     MerchantClose,
     /// The order's expiry passed with no payment found at the providers.
     Expiry,
-    /// The merchant's `Refund`, accepted by the provider.
+    /// The merchant's `Refund`, answered by the provider.
     MerchantRefund,
-    /// A WeChat `refundquery` reply.
+    /// A WeChat refund query reply.
     WechatRefundQuery,
     /// A verified Alipay `batch_refund_notify`.
     AlipayRefundNotify,
     /// A verified and decrypted WeChat Pay v3 refund notify.
     WechatRefundNotify,
-    /// An Alipay OpenAPI refund reply or `alipay.trade.fastpay.refund.query`.
+    /// An Alipay OpenAPI refund query reply.
     AlipayRefundQuery,
+}
+
+impl Source {
+    /// A provider's verified payment notify.
+    pub fn notify(provider: Provider) -> Self {
+        match provider {
+            Provider::Wechat => Self::WechatNotify,
+            Provider::Alipay => Self::AlipayNotify,
+        }
+    }
+
+    /// A provider's trade query reply.
+    pub fn query(provider: Provider) -> Self {
+        match provider {
+            Provider::Wechat => Self::WechatQuery,
+            Provider::Alipay => Self::AlipayQuery,
+        }
+    }
+
+    /// A provider's refund query reply.
+    pub fn refund_query(provider: Provider) -> Self {
+        match provider {
+            Provider::Wechat => Self::WechatRefundQuery,
+            Provider::Alipay => Self::AlipayRefundQuery,
+        }
+    }
+
+    /// A provider's refund notify.
+    pub fn refund_notify(provider: Provider) -> Self {
+        match provider {
+            Provider::Wechat => Self::WechatRefundNotify,
+            Provider::Alipay => Self::AlipayRefundNotify,
+        }
+    }
 }
 
 /// Evidence of a payment.
@@ -136,8 +198,16 @@ pub struct Payment {
     pub provider: Provider,
     /// The provider's transaction id (`transaction_id` / `trade_no`).
     pub transaction_id: String,
+    /// The number the provider knows the paid trade by (`out_trade_no`); refunds name it.
+    /// Empty in records from before sessions had numbers of their own: the order number.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub trade_no: String,
     /// The amount the provider reported.
     pub amount: AmountFen,
+    /// What the buyer paid, in fen, when the provider says (`cash_fee`, `payer_total`,
+    /// `buyer_pay_amount`): less than `amount` when a coupon paid part of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_total: Option<AmountFen>,
     /// The provider's payment time as it sent it (`time_end` / `gmt_payment`).
     pub paid_at: Option<String>,
     /// What reported it.
@@ -158,7 +228,7 @@ pub enum CloseReason {
     Merchant,
     /// It expired unpaid.
     Expired,
-    /// A provider reported it closed.
+    /// The provider(s) reported every trade of it closed.
     Provider,
 }
 
@@ -171,50 +241,6 @@ pub struct Closure {
     pub source: Source,
     /// When (Unix seconds).
     pub at: i64,
-}
-
-/// Where a refund stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "status", content = "detail")]
-pub enum RefundStatus {
-    /// Accepted by the provider, not yet confirmed.
-    Requested,
-    /// Confirmed: the money went back.
-    Succeeded,
-    /// The provider reported failure (its code).
-    Failed(String),
-}
-
-/// One refund of (part of) a payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Refund {
-    /// The merchant's refund number (or one the worker derived): the idempotency key.
-    pub refund_no: String,
-    /// Which provider refunds.
-    pub provider: Provider,
-    /// The provider transaction refunded (the payment or an extra payment).
-    pub transaction_id: String,
-    /// Refunded amount.
-    pub amount: AmountFen,
-    /// The reason the merchant gave (sent to the provider where it takes one).
-    #[serde(default)]
-    pub reason: String,
-    /// The number the provider knows this attempt by (`out_refund_no` / `batch_no`); a
-    /// failed refund retried gets a fresh one.
-    pub provider_refund_no: String,
-    /// Attempts so far (1 for the first).
-    pub attempts: u32,
-    /// The provider's refund id, when known.
-    #[serde(default)]
-    pub refund_id: Option<String>,
-    /// Progress.
-    #[serde(flatten)]
-    pub status: RefundStatus,
-    /// When requested (Unix seconds).
-    pub requested_at: i64,
-    /// When confirmed or failed (Unix seconds).
-    #[serde(default)]
-    pub settled_at: Option<i64>,
 }
 
 /// One state change, as history.
@@ -230,28 +256,7 @@ pub struct Transition {
     pub at: i64,
 }
 
-/// The WeChat Native session of an order (one `unifiedorder` per order).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WechatSession {
-    /// `code_url` for the QR code.
-    pub code_url: String,
-    /// `prepay_id`.
-    pub prepay_id: String,
-    /// When `unifiedorder` was called (the code is valid 2 h from then).
-    pub created_at: i64,
-}
-
-/// The Alipay session of an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlipaySession {
-    /// When the first cashier URL or QR code was issued.
-    pub issued_at: i64,
-    /// The OpenAPI `precreate` QR code, once one was made (`AlipayQr`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub qr_code: Option<String>,
-}
-
-/// An order as stored (KV value, JSON).
+/// An order as stored (the order object's SQLite row, JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     /// `order_no`.
@@ -269,14 +274,11 @@ pub struct Order {
     pub expires_at: i64,
     /// Current `pay_state`.
     pub state: PayState,
-    /// Present once `WechatPay` (or `Pay` type 2) ran.
+    /// Every payment session started for the order (a QR code, a cashier), oldest first.
     #[serde(default)]
-    pub wechat: Option<WechatSession>,
-    /// Present once `Pay` type 1 ran.
-    #[serde(default)]
-    pub alipay: Option<AlipaySession>,
-    /// The merchant's page the buyer returns to after Alipay (verified first): fixed by
-    /// `CreateOrder` or the first `Pay`, never changed afterwards.
+    pub sessions: Vec<Session>,
+    /// The merchant's page the buyer returns to after Alipay (verified first), when
+    /// `CreateOrder` fixed one.
     #[serde(default)]
     pub return_url: Option<String>,
     /// The payment that made it paid.
@@ -289,44 +291,63 @@ pub struct Order {
     /// Why it was cancelled.
     #[serde(default)]
     pub closure: Option<Closure>,
-    /// Every refund requested, oldest first.
+    /// Every refund asked for, oldest first.
     #[serde(default)]
     pub refunds: Vec<Refund>,
     /// Every state change, oldest first.
     #[serde(default)]
     pub history: Vec<Transition>,
-}
-
-/// How a refund ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RefundOutcome {
-    /// The money went back.
-    Succeeded,
-    /// The provider gave up (its status or code).
-    Failed(String),
+    /// Sessions as records from before `sessions` stored them (read once, then rewritten).
+    #[serde(default, rename = "wechat", skip_serializing)]
+    legacy_wechat: Option<session::LegacyWechat>,
+    /// See `legacy_wechat`.
+    #[serde(default, rename = "alipay", skip_serializing)]
+    legacy_alipay: Option<session::LegacyAlipay>,
 }
 
 /// Something that happened to an order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Event {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
     /// A provider reports a payment for the order.
     Paid(Payment),
     /// The order was closed or expired unpaid.
-    Closed(Closure),
-    /// A provider accepted a refund request (new, or a retry of a failed one).
-    RefundRequested(Refund),
+    Cancelled(Closure),
+    /// A provider reports one of the order's trades closed: the session can take no more
+    /// money, and once every session is closed the waiting order is cancelled.
+    TradeClosed {
+        /// Whose trade.
+        provider: Provider,
+        /// Its `out_trade_no`.
+        trade_no: String,
+        /// What reported it.
+        source: Source,
+    },
+    /// A payment session was started (a code or cashier handed out).
+    SessionStarted(Session),
+    /// A refund is about to be sent (stored first: no refund is ever sent unrecorded).
+    RefundStarted(Refund),
+    /// What the provider answered to the refund call of `refund_no`.
+    RefundSent {
+        /// The merchant's refund number.
+        refund_no: String,
+        /// Accepted, refused, or no definite answer.
+        result: SendResult,
+    },
     /// A provider settled the refund it knows by `provider_refund_no`.
     RefundSettled {
-        /// `out_refund_no` / `batch_no`.
+        /// `out_refund_no` / `batch_no` / `out_request_no`.
         provider_refund_no: String,
         /// The provider's refund id, if it sent one.
         refund_id: Option<String>,
         /// How it ended.
-        outcome: RefundOutcome,
+        result: RefundResult,
         /// What reported it.
         source: Source,
+    },
+    /// A refund stayed unsettled too long: the merchant must look at it.
+    RefundOverdue {
+        /// The merchant's refund number.
+        refund_no: String,
     },
     /// A provider reports a whole transaction refunded (Alipay's `TRADE_CLOSED` after
     /// payment), whoever asked for it.
@@ -338,7 +359,7 @@ pub enum Event {
     },
 }
 
-/// Why an event was refused.
+/// Why a change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     /// The provider reports a different amount than the order's.
@@ -361,19 +382,32 @@ pub enum Refusal {
         /// Fen left.
         left: u64,
     },
+    /// A new payment session for an order that can no longer be paid.
+    #[error("the order is {0} and takes no new payment session")]
+    NotPayable(&'static str),
+    /// A message about a trade this order never started.
+    #[error("the trade {0} is not one of this order's")]
+    UnknownTrade(String),
+    /// A refund message about a refund this order never sent.
+    #[error("the refund {0} is not one of this order's")]
+    UnknownRefund(String),
+    /// A message in another currency than the order's (CNY).
+    #[error("currency {0} is not CNY")]
+    Currency(String),
+    /// A payment message without the transaction id or amount it must carry.
+    #[error("the payment message lacks its transaction id or amount")]
+    Incomplete,
 }
 
-/// What applying an event did.
+/// What applying a change did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The record changed (state, or new evidence): store it.
     Changed,
-    /// Nothing to do (a duplicate or late event).
+    /// Nothing to do (a duplicate or late change).
     Unchanged,
 }
 
 #[cfg(test)]
 #[path = "order_tests.rs"]
 mod tests;
-
-mod machine;

@@ -1,34 +1,15 @@
-//! What the order's one writer decides before and after it talks to a provider: whether
-//! an order can be paid, closed or refunded, which `return_url` it keeps, what a refund
-//! request means, and when the providers are asked next. The worker's Durable Object
-//! calls these and only does the I/O, so every rule here is tested natively.
+//! What the order's one writer decides before it talks to a provider: whether an order can
+//! be paid, closed or refunded, which session serves a buyer, which `return_url` it
+//! keeps, and what a refund request means. The worker's Durable Object calls these and
+//! only does the I/O, so every rule here is tested natively. When the providers are asked
+//! is [`crate::schedule`]'s, what they answer means [`crate::reconcile`]'s.
 
+use crate::AmountFen;
 use crate::api::{ApiError, CreateOrderRequest, RefundRequest, ResultCode};
-use crate::order::{CloseReason, Event, Order, PayState, Payment, Refund, RefundStatus, Source};
-use crate::{AmountFen, reconcile};
+use crate::order::{Channel, Order, PayState, Payment, Provider, Refund, RefundStatus};
 
 /// WeChat wants `time_expire` more than a minute after the `unifiedorder` call.
 pub const MIN_REMAINING_FOR_NEW_CODE: i64 = 60;
-
-/// The object's own provider checks of a waiting order, in seconds after its first wallet
-/// session started: fast at first (most buyers pay within a minute), then every
-/// [`CHECK_EVERY_SECS`].
-pub const CHECK_OFFSETS_SECS: [i64; 4] = [5, 15, 30, 60];
-/// The interval after the last of [`CHECK_OFFSETS_SECS`].
-pub const CHECK_EVERY_SECS: i64 = 120;
-/// A pending refund is checked every [`CHECK_EVERY_SECS`] for this long, then every
-/// [`SLOW_REFUND_CHECK_SECS`] (some refunds take days).
-pub const FAST_REFUND_CHECKS_SECS: i64 = 3600;
-/// The interval of refund checks after the first hour.
-pub const SLOW_REFUND_CHECK_SECS: i64 = 1800;
-/// A page poll asks the providers at most this often per order, however many pages poll.
-pub const POLL_QUERY_INTERVAL_SECS: i64 = 3;
-/// While a page watches the order live (an open WebSocket, so no polls ask the providers),
-/// the object asks them itself this often: a payment whose notify is lost still reaches
-/// the screen within seconds.
-pub const LIVE_CHECK_EVERY_SECS: i64 = 5;
-/// An expired order whose close failed (a provider down) is tried again this often.
-pub const EXPIRED_RETRY_SECS: i64 = 30;
 
 /// The order can take a new payment session (`-12` when final, `-13` when expired).
 pub fn ensure_payable(order: &Order, now: i64) -> Result<(), ApiError> {
@@ -50,6 +31,35 @@ pub fn ensure_time_for_new_code(order: &Order, now: i64) -> Result<(), ApiError>
         return Err(ApiError::new(ResultCode::OrderExpired, "less than a minute is left to pay this order"));
     }
     Ok(())
+}
+
+/// What a page's request for a payment session comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionPlan {
+    /// Hand out the code the order's session already has.
+    Reuse(String),
+    /// Start a session for the trade `trade_no`.
+    Start {
+        /// The trade's `out_trade_no`.
+        trade_no: String,
+    },
+}
+
+/// The session that serves a buyer paying `provider` through `channel`: a QR code is made
+/// once per order and handed out again; a cashier URL is signed each time. `-12` when
+/// the order is final, `-13` when expired or too close to expiry for a new code.
+pub fn session_plan(order: &Order, provider: Provider, channel: Channel, now: i64) -> Result<SessionPlan, ApiError> {
+    ensure_payable(order, now)?;
+    if channel == Channel::Qr
+        && let Some(code) = order.session(provider, channel).and_then(|s| s.code.clone())
+    {
+        return Ok(SessionPlan::Reuse(code));
+    }
+    if channel == Channel::Qr {
+        ensure_time_for_new_code(order, now)?;
+    }
+    // Desktop sessions are the order's own trade: out_trade_no = order_no.
+    Ok(SessionPlan::Start { trade_no: order.order_no.as_str().to_owned() })
 }
 
 /// A repeated `CreateOrder` must carry the stored content (`-11` otherwise).
@@ -113,22 +123,29 @@ pub fn close_step(order: &Order) -> Result<CloseStep, ApiError> {
     }
 }
 
-/// The events of a close: what the providers proved while closing (a payment), and the
-/// cancellation unless one of them reports a payment (a paid order is never closed).
-pub fn close_events(mut found: Vec<Event>, reason: CloseReason, source: Source, now: i64) -> Vec<Event> {
-    if !found.iter().any(|e| matches!(e, Event::Paid(_))) {
-        found.push(Order::close_event(reason, source, now));
-    }
-    found
-}
-
 /// What a `Refund` command means for an order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefundPlan {
-    /// Answer the refund already recorded under this `refund_no` (pending or done).
+    /// Answer the refund already recorded under this `refund_no` (in flight, pending or done).
     Existing(String),
-    /// Send this refund to its provider, then record it.
+    /// Store this refund (`sending`), then send it to its provider.
     Send(Refund),
+    /// The refund `refund_no` got no definite answer: ask about it and send it again under
+    /// the same provider number (never a new one).
+    Resend(String),
+}
+
+/// A refund `sending` for this long lost its call (a restart): it is asked about again.
+pub const SENDING_STALE_SECS: i64 = 60;
+
+/// What to do with a refund already recorded under the number a request repeats.
+fn repeat(existing: &Refund, now: i64) -> RefundPlan {
+    let lost = match existing.status {
+        RefundStatus::Unknown(_) => true,
+        RefundStatus::Sending => now - existing.requested_at >= SENDING_STALE_SECS,
+        _ => false,
+    };
+    if lost { RefundPlan::Resend(existing.refund_no.clone()) } else { RefundPlan::Existing(existing.refund_no.clone()) }
 }
 
 fn refund_error(code: ResultCode, msg: impl Into<String>) -> ApiError {
@@ -138,11 +155,13 @@ fn refund_error(code: ResultCode, msg: impl Into<String>) -> ApiError {
 /// Plans a refund: which payment, how much (default: all that is left), under which
 /// `refund_no` (the merchant's, or `r<n>`), and the provider's number for this attempt.
 ///
-/// Idempotent: the same `refund_no` answers the stored refund (a failed one is retried
-/// with a fresh provider number); without a `refund_no`, a pending refund of the same
-/// payment and amount is answered instead of sending a second one.
+/// Idempotent: the same `refund_no` answers the stored refund; one without a definite
+/// answer (`unknown`) is asked about and sent again under its own provider number; only a
+/// refund the provider proved failed is tried again under a fresh provider number.
+/// Without a `refund_no`, an open refund of the same payment and amount is answered (or
+/// resent) instead of sending a second one. A new refund is stored `sending` first.
 pub fn plan_refund(order: &Order, req: &RefundRequest, now: i64) -> Result<RefundPlan, ApiError> {
-    if !matches!(order.state, PayState::Paid | PayState::Refunded) {
+    if !order.state.is_paid() {
         return Err(refund_error(
             ResultCode::InvalidOrderState,
             format!("a {} order cannot be refunded", order.state.name()),
@@ -164,9 +183,10 @@ pub fn plan_refund(order: &Order, req: &RefundRequest, now: i64) -> Result<Refun
         provider_refund_no: provider_refund_no(order, refund_no, attempts, now, payment.provider),
         attempts,
         refund_id: None,
-        status: RefundStatus::Requested,
+        status: RefundStatus::Sending,
         requested_at: now,
         settled_at: None,
+        overdue: false,
     };
     if let Some(refund_no) = &req.refund_no
         && let Some(existing) = order.refunds.iter().find(|r| &r.refund_no == refund_no)
@@ -182,7 +202,7 @@ pub fn plan_refund(order: &Order, req: &RefundRequest, now: i64) -> Result<Refun
                 ResultCode::RefundTooLarge,
                 format!("only {left} fen of the payment are left to refund"),
             )),
-            _ => Ok(RefundPlan::Existing(refund_no.clone())),
+            _ => Ok(repeat(existing, now)),
         };
     }
     let amount = match req.amount {
@@ -199,11 +219,12 @@ pub fn plan_refund(order: &Order, req: &RefundRequest, now: i64) -> Result<Refun
         },
     };
     if req.refund_no.is_none()
-        && let Some(pending) = order.refunds.iter().find(|r| {
-            r.transaction_id == payment.transaction_id && r.amount == amount && r.status == RefundStatus::Requested
-        })
+        && let Some(pending) = order
+            .refunds
+            .iter()
+            .find(|r| r.transaction_id == payment.transaction_id && r.amount == amount && r.status.is_open())
     {
-        return Ok(RefundPlan::Existing(pending.refund_no.clone()));
+        return Ok(repeat(pending, now));
     }
     if amount.fen() > left {
         return Err(refund_error(
@@ -218,111 +239,13 @@ pub fn plan_refund(order: &Order, req: &RefundRequest, now: i64) -> Result<Refun
 /// The number a provider knows one refund attempt by, derived so that a retry of the same
 /// attempt (after a timeout) reuses it: WeChat's `out_refund_no` (≤ 64 characters) or
 /// Alipay's `batch_no` (today's Beijing date + 16 hex digits).
-pub fn provider_refund_no(
-    order: &Order,
-    refund_no: &str,
-    attempt: u32,
-    now: i64,
-    provider: crate::order::Provider,
-) -> String {
+pub fn provider_refund_no(order: &Order, refund_no: &str, attempt: u32, now: i64, provider: Provider) -> String {
     use md5::{Digest, Md5};
     let digest = Md5::digest(format!("{}|{refund_no}|{attempt}", order.order_no).as_bytes());
     let serial: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     match provider {
-        crate::order::Provider::Wechat => format!("R{serial}{attempt}"),
-        crate::order::Provider::Alipay => format!("{}{serial}", crate::time::beijing_date(now)),
-    }
-}
-
-/// What the object's alarm (or a due page poll) asks the providers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Checks {
-    /// Query the trades of every wallet the order started (a lost notify).
-    pub trades: bool,
-    /// The order expired unpaid: close at the providers and cancel.
-    pub expire: bool,
-    /// Ask about pending refunds.
-    pub refunds: bool,
-}
-
-impl Checks {
-    /// True when nothing is to be asked.
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
-fn first_session_at(order: &Order) -> Option<i64> {
-    let wx = order.wechat.as_ref().map(|s| s.created_at);
-    let ali = order.alipay.as_ref().map(|s| s.issued_at);
-    wx.into_iter().chain(ali).min()
-}
-
-fn has_pending_refund(order: &Order) -> bool {
-    order.refunds.iter().any(|r| r.status == RefundStatus::Requested)
-}
-
-/// What is due at `now` when the alarm fires.
-pub fn due_checks(order: &Order, now: i64) -> Checks {
-    match order.state {
-        PayState::Waiting if reconcile::is_expired_unpaid(order, now) => Checks { expire: true, ..Checks::default() },
-        PayState::Waiting => Checks { trades: first_session_at(order).is_some(), ..Checks::default() },
-        PayState::Paid | PayState::Refunded => Checks { refunds: has_pending_refund(order), ..Checks::default() },
-        PayState::Cancelled => Checks::default(),
-    }
-}
-
-/// What a page poll may ask, given when this object last asked the providers: a waiting
-/// order with a wallet session, at most every [`POLL_QUERY_INTERVAL_SECS`].
-pub fn poll_checks(order: &Order, last_asked: Option<i64>, now: i64) -> Checks {
-    let rested = last_asked.is_none_or(|t| now - t >= POLL_QUERY_INTERVAL_SECS);
-    if !rested {
-        return Checks::default();
-    }
-    due_checks(order, now)
-}
-
-fn next_on_schedule(start: i64, now: i64, every: i64) -> i64 {
-    if let Some(at) = CHECK_OFFSETS_SECS.iter().map(|o| start + o).find(|&at| at > now) {
-        return at;
-    }
-    let last = start + CHECK_OFFSETS_SECS[CHECK_OFFSETS_SECS.len() - 1];
-    last + ((now - last) / every + 1) * every
-}
-
-/// When the object should wake next (Unix seconds), or `None` when nothing is left to
-/// check. A waiting order is checked on the schedule from its first wallet session and
-/// always woken at expiry (plus grace) to be closed; pending refunds are checked until
-/// settled.
-pub fn next_check_at(order: &Order, now: i64) -> Option<i64> {
-    match order.state {
-        PayState::Waiting => {
-            let expiry = order.expires_at + reconcile::EXPIRY_GRACE_SECS;
-            if now >= expiry {
-                return Some(now + EXPIRED_RETRY_SECS);
-            }
-            let scheduled = first_session_at(order).map(|start| next_on_schedule(start, now, CHECK_EVERY_SECS));
-            Some(scheduled.map_or(expiry, |at| at.min(expiry)).max(now + 1))
-        }
-        PayState::Paid | PayState::Refunded if has_pending_refund(order) => {
-            let start =
-                order.refunds.iter().filter(|r| r.status == RefundStatus::Requested).map(|r| r.requested_at).min()?;
-            let every = if now - start < FAST_REFUND_CHECKS_SECS { CHECK_EVERY_SECS } else { SLOW_REFUND_CHECK_SECS };
-            Some(next_on_schedule(start, now, every))
-        }
-        _ => None,
-    }
-}
-
-/// [`next_check_at`] for an order that `watched` pages follow live: a waiting order with a
-/// wallet session is checked at least every [`LIVE_CHECK_EVERY_SECS`] while they watch.
-pub fn next_check_at_watched(order: &Order, now: i64, watched: bool) -> Option<i64> {
-    let next = next_check_at(order, now);
-    let live = (watched && order.state == PayState::Waiting && first_session_at(order).is_some())
-        .then_some(now + LIVE_CHECK_EVERY_SECS);
-    match (next, live) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
+        Provider::Wechat => format!("R{serial}{attempt}"),
+        Provider::Alipay => format!("{}{serial}", crate::time::beijing_date(now)),
     }
 }
 

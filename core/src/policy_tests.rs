@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::api::CreateOrderRequest;
-use crate::order::{AlipaySession, Provider, RefundOutcome, WechatSession};
+use crate::order::{Change, Provider, RefundResult, SendResult, Session, Source};
 use crate::{AmountFen, OrderNo};
 
 fn order() -> Order {
@@ -16,11 +16,13 @@ fn order() -> Order {
     )
 }
 
-fn paid(tx: &str) -> Event {
-    Event::Paid(Payment {
+fn paid(tx: &str) -> Change {
+    Change::Paid(Payment {
         provider: Provider::Wechat,
         transaction_id: tx.into(),
+        trade_no: String::new(),
         amount: AmountFen::new(1990).unwrap(),
+        payer_total: None,
         paid_at: None,
         source: Source::WechatNotify,
         recorded_at: 1500,
@@ -104,10 +106,26 @@ fn return_url_is_fixed_once_and_its_origin_listed() {
 fn close_decisions() {
     assert_eq!(close_step(&order()), Ok(CloseStep::Close));
     assert_eq!(code(close_step(&paid_order())), ResultCode::InvalidOrderState);
-    let closes = close_events(Vec::new(), CloseReason::Merchant, Source::MerchantClose, 5);
-    assert!(matches!(closes[..], [Event::Closed(_)]));
-    let found = close_events(vec![paid("tx")], CloseReason::Merchant, Source::MerchantClose, 5);
-    assert!(matches!(found[..], [Event::Paid(_)]), "a payment found while closing is never cancelled");
+}
+
+#[test]
+fn a_qr_code_is_made_once_per_order_and_a_cashier_signed_each_time() {
+    let mut o = order();
+    let start = SessionPlan::Start { trade_no: "order_0001".into() };
+    assert_eq!(session_plan(&o, Provider::Wechat, Channel::Qr, 1100), Ok(start.clone()));
+    let mut s = Session::new(Provider::Wechat, Channel::Qr, "order_0001", 1100);
+    s.code = Some("weixin://wxpay/bizpayurl?pr=1".into());
+    o.apply(Change::SessionStarted(s), 1100).unwrap();
+    assert_eq!(
+        session_plan(&o, Provider::Wechat, Channel::Qr, 1200),
+        Ok(SessionPlan::Reuse("weixin://wxpay/bizpayurl?pr=1".into()))
+    );
+    assert_eq!(session_plan(&o, Provider::Alipay, Channel::Qr, 1200), Ok(start.clone()));
+    o.apply(Change::SessionStarted(Session::new(Provider::Alipay, Channel::Cashier, "order_0001", 1200)), 1200)
+        .unwrap();
+    assert_eq!(session_plan(&o, Provider::Alipay, Channel::Cashier, 1300), Ok(start));
+    assert_eq!(code(session_plan(&order(), Provider::Wechat, Channel::Qr, 2800 - 59)), ResultCode::OrderExpired);
+    assert_eq!(code(session_plan(&paid_order(), Provider::Wechat, Channel::Qr, 1600)), ResultCode::OrderNotPayable);
 }
 
 #[test]
@@ -122,19 +140,45 @@ fn refund_plans() {
     assert_eq!(code(plan_refund(&o, &missing, 1600)), ResultCode::PaymentNotFound);
 
     let part = send(plan_refund(&o, &ask(Some(990), Some("m-1")), 1600));
-    o.apply(Event::RefundRequested(part.clone()), 1600).unwrap();
+    assert_eq!(part.status, RefundStatus::Sending, "stored before it is sent");
+    o.apply(Change::RefundStarted(part.clone()), 1600).unwrap();
     // The same refund_no: the stored refund, however often; another amount under it: conflict.
     assert_eq!(plan_refund(&o, &ask(Some(990), Some("m-1")), 1601), Ok(RefundPlan::Existing("m-1".into())));
     assert_eq!(plan_refund(&o, &ask(None, Some("m-1")), 1601), Ok(RefundPlan::Existing("m-1".into())));
     assert_eq!(code(plan_refund(&o, &ask(Some(5), Some("m-1")), 1601)), ResultCode::RefundConflict);
     // Without refund_no, a pending refund of the same amount is answered, not repeated.
     assert_eq!(plan_refund(&o, &ask(Some(990), None), 1601), Ok(RefundPlan::Existing("m-1".into())));
+    assert_eq!(
+        plan_refund(&o, &ask(Some(990), Some("m-1")), 1600 + SENDING_STALE_SECS),
+        Ok(RefundPlan::Resend("m-1".into())),
+        "a call that never came back is asked about"
+    );
     assert_eq!(send(plan_refund(&o, &ask(None, None), 1601)).amount.fen(), 1000, "the rest");
-    // A failed refund is retried under its refund_no with a fresh provider number.
-    let failed = Event::RefundSettled {
+    // Without a definite answer it is never sent again under a new number.
+    let unknown = Change::RefundSent { refund_no: "m-1".into(), result: SendResult::Unknown("timeout".into()) };
+    o.apply(unknown, 1602).unwrap();
+    assert_eq!(plan_refund(&o, &ask(Some(990), Some("m-1")), 1603), Ok(RefundPlan::Resend("m-1".into())));
+    assert_eq!(plan_refund(&o, &ask(Some(990), None), 1603), Ok(RefundPlan::Resend("m-1".into())));
+    // An abnormal one neither: the merchant finishes it.
+    let abnormal = Change::RefundSettled {
         provider_refund_no: part.provider_refund_no.clone(),
         refund_id: None,
-        outcome: RefundOutcome::Failed("REFUNDCLOSE".into()),
+        result: RefundResult::Abnormal("CHANGE".into()),
+        source: Source::WechatRefundQuery,
+    };
+    let mut stuck = o.clone();
+    stuck.apply(abnormal, 1650).unwrap();
+    assert_eq!(plan_refund(&stuck, &ask(Some(990), Some("m-1")), 1651), Ok(RefundPlan::Existing("m-1".into())));
+    assert_eq!(
+        code(plan_refund(&stuck, &ask(Some(1001), Some("m-2")), 1651)),
+        ResultCode::RefundTooLarge,
+        "its amount is still out"
+    );
+    // A failed refund is retried under its refund_no with a fresh provider number.
+    let failed = Change::RefundSettled {
+        provider_refund_no: part.provider_refund_no.clone(),
+        refund_id: None,
+        result: RefundResult::Failed("REFUNDCLOSE".into()),
         source: Source::WechatRefundQuery,
     };
     o.apply(failed, 1700).unwrap();
@@ -144,7 +188,7 @@ fn refund_plans() {
     // Everything refunded: a repeated full refund answers the last one.
     let mut done = paid_order();
     let all = send(plan_refund(&done, &ask(None, None), 1600));
-    done.apply(Event::RefundRequested(all), 1600).unwrap();
+    done.apply(Change::RefundStarted(all), 1600).unwrap();
     assert_eq!(plan_refund(&done, &ask(None, None), 1601), Ok(RefundPlan::Existing("r1".into())));
 }
 
@@ -157,64 +201,6 @@ fn provider_refund_numbers_fit_each_provider() {
     assert_ne!(wx, provider_refund_no(&o, "m-1", 2, 1_732_500_000, Provider::Wechat));
     let ali = provider_refund_no(&o, "m-1", 1, 1_732_500_000, Provider::Alipay);
     assert!(ali.starts_with("20241125") && ali.len() == 24, "{ali}");
-}
-
-#[test]
-fn schedule_starts_fast_slows_down_and_stops_at_expiry() {
-    let mut o = order();
-    assert_eq!(next_check_at(&o, 1000), Some(2800 + reconcile::EXPIRY_GRACE_SECS), "no wallet: wake to expire");
-    o.wechat = Some(WechatSession { code_url: "weixin://x".into(), prepay_id: "p".into(), created_at: 1000 });
-    let mut at = 1000;
-    let mut wakes = Vec::new();
-    while let Some(next) = next_check_at(&o, at) {
-        wakes.push(next - 1000);
-        at = next;
-        if due_checks(&o, at).expire {
-            break;
-        }
-    }
-    assert_eq!(&wakes[..6], &[5, 15, 30, 60, 180, 300]);
-    assert_eq!(*wakes.last().unwrap(), 1800 + reconcile::EXPIRY_GRACE_SECS);
-    assert!(due_checks(&o, 1005).trades);
-    o.alipay = Some(AlipaySession { issued_at: 900, qr_code: None });
-    assert_eq!(next_check_at(&o, 900), Some(905), "from the first session");
-    assert_eq!(next_check_at(&paid_order(), 1600), None, "paid, nothing pending");
-    assert_eq!(next_check_at_watched(&o, 1100, true), Some(1105), "watched live: every 5 s");
-    assert_eq!(next_check_at_watched(&o, 1100, false), next_check_at(&o, 1100));
-    assert_eq!(next_check_at_watched(&o, 903, true), Some(905), "the schedule when it is sooner");
-    assert_eq!(next_check_at_watched(&order(), 1000, true), next_check_at(&order(), 1000), "no wallet session");
-    assert_eq!(next_check_at_watched(&paid_order(), 1600, true), None, "paid: nothing to watch for");
-    let mut cancelled = order();
-    cancelled.apply(Order::close_event(CloseReason::Merchant, Source::MerchantClose, 1100), 1100).unwrap();
-    assert_eq!(next_check_at(&cancelled, 1100), None);
-}
-
-#[test]
-fn pending_refunds_are_checked_until_settled() {
-    let mut o = paid_order();
-    let r = send(plan_refund(&o, &ask(None, None), 1600));
-    o.apply(Event::RefundRequested(r), 1600).unwrap();
-    assert_eq!(next_check_at(&o, 1600), Some(1605));
-    assert!(due_checks(&o, 1605).refunds);
-    assert_eq!(next_check_at(&o, 1600 + 60), Some(1600 + 180), "every 2 min in the first hour");
-    assert_eq!(next_check_at(&o, 1600 + 4000), Some(1660 + 3 * 1800), "then every 30 min");
-}
-
-#[test]
-fn page_polls_ask_at_most_every_three_seconds() {
-    let mut o = order();
-    o.wechat = Some(WechatSession { code_url: "weixin://x".into(), prepay_id: "p".into(), created_at: 1000 });
-    assert!(poll_checks(&o, None, 1001).trades);
-    assert!(poll_checks(&o, Some(1001), 1003).is_empty());
-    assert!(poll_checks(&o, Some(1001), 1004).trades);
-    assert!(poll_checks(&order(), None, 1001).is_empty(), "no wallet session, nothing to ask");
-}
-
-#[test]
-fn an_expired_order_whose_close_failed_is_retried_without_spinning() {
-    let o = order();
-    let expiry = 2800 + reconcile::EXPIRY_GRACE_SECS;
-    assert_eq!(next_check_at(&o, expiry), Some(expiry + EXPIRED_RETRY_SECS));
 }
 
 #[test]

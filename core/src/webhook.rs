@@ -40,6 +40,11 @@ wire_enum! {
         RefundSucceeded = "order.refund_succeeded",
         /// One refund failed (it can be retried under its `refund_no`).
         RefundFailed = "order.refund_failed",
+        /// One refund is abnormal: the money left the merchant's balance but did not reach
+        /// the buyer; finish it in the provider's portal (it is not retried).
+        RefundAbnormal = "order.refund_abnormal",
+        /// One refund is still unsettled after 72 h: look at it.
+        RefundOverdue = "order.refund_overdue",
         /// The order's payment is back in full.
         Refunded = "order.refunded",
         /// A further payment for a paid order (the buyer paid twice): refund it.
@@ -61,14 +66,18 @@ pub fn events_between(before: &Order, after: &Order) -> Vec<EventType> {
         events.push(EventType::ExtraPayment);
     }
     for refund in &after.refunds {
-        let was = before.refunds.iter().find(|r| r.refund_no == refund.refund_no).map(|r| &r.status);
-        if was == Some(&refund.status) {
+        let was = before.refunds.iter().find(|r| r.refund_no == refund.refund_no);
+        if refund.overdue && !was.is_some_and(|r| r.overdue) {
+            events.push(EventType::RefundOverdue);
+        }
+        if was.map(|r| &r.status) == Some(&refund.status) {
             continue;
         }
         match refund.status {
             RefundStatus::Succeeded => events.push(EventType::RefundSucceeded),
             RefundStatus::Failed(_) => events.push(EventType::RefundFailed),
-            RefundStatus::Requested => {}
+            RefundStatus::Abnormal(_) => events.push(EventType::RefundAbnormal),
+            RefundStatus::Sending | RefundStatus::Unknown(_) | RefundStatus::Requested => {}
         }
     }
     if moved_to(PayState::Refunded) {

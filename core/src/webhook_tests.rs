@@ -1,7 +1,7 @@
 //! Webhook events, signatures and schedule.
 
 use super::*;
-use crate::order::{CloseReason, Event, Payment, Provider, Refund, RefundOutcome, Source};
+use crate::order::{Change, CloseReason, Payment, Provider, Refund, RefundResult, Source};
 use crate::{AmountFen, OrderNo};
 
 const SECRET: &str = "whsec_test_0123456789abcdef0123456789";
@@ -10,11 +10,13 @@ fn order() -> Order {
     Order::new(OrderNo::parse("order_0001").unwrap(), AmountFen::new(1000).unwrap(), "T".into(), String::new(), 0, 1800)
 }
 
-fn paid(tx: &str, provider: Provider) -> Event {
-    Event::Paid(Payment {
+fn paid(tx: &str, provider: Provider) -> Change {
+    Change::Paid(Payment {
         provider,
         transaction_id: tx.into(),
+        trade_no: String::new(),
         amount: AmountFen::new(1000).unwrap(),
+        payer_total: None,
         paid_at: None,
         source: Source::WechatNotify,
         recorded_at: 5,
@@ -22,7 +24,7 @@ fn paid(tx: &str, provider: Provider) -> Event {
     })
 }
 
-fn after(o: &Order, e: Event) -> Order {
+fn after(o: &Order, e: Change) -> Order {
     let mut next = o.clone();
     next.apply(e, 10).unwrap();
     next
@@ -43,7 +45,7 @@ fn each_change_makes_its_events() {
     let p = after(&o, paid("tx", Provider::Wechat));
     assert_eq!(events_between(&o, &p), vec![EventType::Paid]);
     assert_eq!(events_between(&p, &p), vec![], "no change, no event");
-    let c = after(&o, Order::close_event(CloseReason::Merchant, Source::MerchantClose, 9));
+    let c = after(&o, Order::cancellation(CloseReason::Merchant, Source::MerchantClose, 9));
     assert_eq!(events_between(&o, &c), vec![EventType::Cancelled]);
     let late = after(&c, paid("tx", Provider::Wechat));
     assert_eq!(events_between(&c, &late), vec![EventType::Paid], "a late payment pays the order");
@@ -59,25 +61,35 @@ fn each_change_makes_its_events() {
         provider_refund_no: format!("P{no}"),
         attempts: 1,
         refund_id: None,
-        status: RefundStatus::Requested,
+        status: RefundStatus::Sending,
         requested_at: 10,
         settled_at: None,
+        overdue: false,
     };
-    let settle = |no: &str, outcome| Event::RefundSettled {
+    let settle = |no: &str, result| Change::RefundSettled {
         provider_refund_no: format!("P{no}"),
         refund_id: None,
-        outcome,
+        result,
         source: Source::WechatRefundQuery,
     };
-    let asked = after(&p, Event::RefundRequested(refund("a", 400)));
+    let asked = after(&p, Change::RefundStarted(refund("a", 400)));
     assert_eq!(events_between(&p, &asked), vec![], "a request is not an event; its outcome is");
-    let failed = after(&asked, settle("a", RefundOutcome::Failed("REFUNDCLOSE".into())));
+    let failed = after(&asked, settle("a", RefundResult::Failed("REFUNDCLOSE".into())));
     assert_eq!(events_between(&asked, &failed), vec![EventType::RefundFailed]);
-    let part = after(&asked, settle("a", RefundOutcome::Succeeded));
+    let part = after(&asked, settle("a", RefundResult::Succeeded));
     assert_eq!(events_between(&asked, &part), vec![EventType::RefundSucceeded]);
-    let rest = after(&part, Event::RefundRequested(refund("b", 600)));
-    let whole = after(&rest, settle("b", RefundOutcome::Succeeded));
+    let rest = after(&part, Change::RefundStarted(refund("b", 600)));
+    let whole = after(&rest, settle("b", RefundResult::Succeeded));
     assert_eq!(events_between(&rest, &whole), vec![EventType::RefundSucceeded, EventType::Refunded]);
+    let abnormal = after(&asked, settle("a", RefundResult::Abnormal("CHANGE".into())));
+    assert_eq!(events_between(&asked, &abnormal), vec![EventType::RefundAbnormal]);
+    let overdue = after(&asked, Change::RefundOverdue { refund_no: "a".into() });
+    assert_eq!(events_between(&asked, &overdue), vec![EventType::RefundOverdue]);
+    let sent = after(
+        &asked,
+        Change::RefundSent { refund_no: "a".into(), result: crate::order::SendResult::Unknown("timeout".into()) },
+    );
+    assert_eq!(events_between(&asked, &sent), vec![], "no answer is no news for the merchant's backend");
 }
 
 #[test]

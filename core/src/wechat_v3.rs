@@ -4,6 +4,8 @@
 //! messages and headers, [`reply`] and [`notify`] read what WeChat answers once it verified;
 //! a [`crate::crypto::Crypto`] (or WebCrypto in the worker) does the arithmetic.
 
+mod api;
+pub use api::{NOTIFY_MAX_BYTES, NOTIFY_PATH, notify_reply};
 pub mod certificates;
 pub mod evidence;
 pub mod notify;

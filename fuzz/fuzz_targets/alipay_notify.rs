@@ -1,8 +1,8 @@
 //! The Alipay notify verifier: never panics; accepts only forms whose MD5 matches.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use paycore::alipay::AlipayConfig;
-use paycore::alipay::notify::verify;
+use paycore::alipay_mapi::AlipayConfig;
+use paycore::alipay_mapi::notify::verify;
 use paycore::form::RawForm;
 use paycore::sign::{SecretKey, alipay_verify};
 
@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
         key: SecretKey::new("sandboxAlipayMd5Key0123456789abc"),
         seller_email: "souvenir@chinarun.com".into(),
         gateway: "http://127.0.0.1/gateway.do".into(),
+        it_b_pay: false,
     };
     if let Ok(form) = RawForm::parse(data) {
         if verify(&cfg, &form).is_ok() {

@@ -4,7 +4,6 @@
 //! is always a slice of the response as received.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use paycore::OrderNo;
 use paycore::alipay_openapi::{reply, signed_response};
 use paycore::form::RawForm;
 use paycore::wechat_v3::notify::{Envelope, Transaction};
@@ -15,7 +14,7 @@ use paycore::wechat_v3::{certificates, evidence};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    let no = OrderNo::parse("order_0001").unwrap();
+    let no = "order_0001";
     match which % 3 {
         0 => {
             let Ok(raw) = std::str::from_utf8(rest) else { return };
@@ -23,9 +22,9 @@ fuzz_target!(|data: &[u8]| {
                 if let Some((content, _sign)) = signed_response(raw, method) {
                     let start = content.as_ptr() as usize - raw.as_ptr() as usize;
                     assert!(start + content.len() <= raw.len(), "content outside the response");
-                    let _ = reply::trade_query(&no, content);
-                    let _ = reply::precreate(&no, content);
-                    let _ = reply::refund(&no, content);
+                    let _ = reply::trade_query(no, content);
+                    let _ = reply::precreate(no, content);
+                    let _ = reply::refund(no, content);
                     let _ = reply::refund_query("r1-0001", content);
                     let _ = reply::close(content);
                 }
@@ -47,12 +46,12 @@ fuzz_target!(|data: &[u8]| {
                 let _ = e.resource.sealed();
             }
             if let Ok(t) = Transaction::parse(rest) {
-                let _ = evidence::transaction(&cfg, &no, &t);
+                let _ = evidence::transaction(&cfg, Some(no), &t, paycore::order::Source::WechatQuery);
             }
             if let Ok(r) = RefundReply::parse(rest) {
-                let _ = evidence::refund(&no, &r);
+                let _ = evidence::refund(Some(no), &r, paycore::order::Source::WechatRefundQuery);
             }
-            let _ = evidence::refund_notify(&cfg, &no, rest);
+            let _ = evidence::refund_notify(&cfg, rest);
             let _ = certificates::parse(rest);
             let text = String::from_utf8_lossy(rest);
             let mut parts = text.splitn(5, '\n');

@@ -3,8 +3,8 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use paycore::sign::{SecretKey, WechatSignType, wechat_sign, wechat_verify};
-use paycore::wechat::WechatConfig;
-use paycore::wechat::notify::verify;
+use paycore::wechat_v2::WechatConfig;
+use paycore::wechat_v2::notify::verify;
 use paycore::xml::{parse_wechat, write_wechat};
 
 fuzz_target!(|data: &[u8]| {
@@ -14,11 +14,12 @@ fuzz_target!(|data: &[u8]| {
         api_key: SecretKey::new("sandboxWechatApiKey0123456789abc"),
         api_base: "http://127.0.0.1".into(),
         sign_type: WechatSignType::HmacSha256,
+        spbill_create_ip: "127.0.0.1".into(),
     };
     if let Ok((notify, _)) = verify(&cfg, data) {
         let fields = parse_wechat(data).unwrap();
         assert!(wechat_verify(&fields, &cfg.api_key, cfg.sign_type).is_ok(), "accepted without a valid signature");
-        assert_eq!(fields.get("out_trade_no"), Some(notify.order_no.as_str()));
+        assert_eq!(fields.get("out_trade_no"), Some(notify.trade_no.as_str()));
     }
     // Sign whatever fields the input holds, as WeChat does (the merchant's algorithm without a
     // sign_type field, and MD5 naming itself), then verify: must be accepted or refused for a
@@ -32,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
             let sign = wechat_sign(&signed, &cfg.api_key, sign_type);
             signed.set("sign", sign);
             let body = write_wechat(&signed);
-            if let Err(paycore::wechat::notify::NotifyError::Sign(e)) = verify(&cfg, body.as_bytes()) {
+            if let Err(paycore::wechat_v2::notify::NotifyError::Sign(e)) = verify(&cfg, body.as_bytes()) {
                 panic!("our own signature was refused: {e}");
             }
         }

@@ -6,7 +6,7 @@ import { X509Certificate, createSign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startStack } from "./harness.mjs";
+import { TOKEN, startStack } from "./harness.mjs";
 
 let s;
 before(async () => (s = await startStack()));
@@ -32,7 +32,7 @@ const ALIPAY_NOTIFY = new URLSearchParams({
 }).toString();
 
 async function crypto(op) {
-  const r = await s.post("/test/crypto", JSON.stringify(op));
+  const r = await s.post("/test/crypto", JSON.stringify(op), { authorization: `Bearer ${TOKEN}` });
   assert.equal(r.status, 200, r.text);
   return r.json;
 }

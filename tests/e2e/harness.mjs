@@ -173,7 +173,7 @@ export async function startStack({ vars = {} } = {}) {
     },
     /** Moves an order's clock back by `seconds` (its times, sessions and refunds). */
     async age(order_no, seconds) {
-      const r = await stack.post("/test/age", JSON.stringify({ order_no, seconds }));
+      const r = await stack.post("/test/age", JSON.stringify({ order_no, seconds }), { authorization: `Bearer ${TOKEN}` });
       if (r.json?.result !== 0) throw new Error(`age failed: ${r.text}`);
       return r.json.order;
     },
@@ -188,8 +188,8 @@ export async function startStack({ vars = {} } = {}) {
       return stack.sandboxPost("/sandbox/pay", { provider, out_trade_no, ...opts });
     },
     /** A provider fault for the next `times` requests to `match`, only about `order` when given. */
-    fault(match, fault, times = 1, order) {
-      return stack.sandboxPost("/sandbox/faults", { match, fault, times, order });
+    fault(match, fault, times = 1, order, delayMs) {
+      return stack.sandboxPost("/sandbox/faults", { match, fault, times, order, delayMs });
     },
     async notifyBody(provider, out_trade_no, status) {
       const q = new URLSearchParams({ provider, out_trade_no, ...(status ? { status } : {}) });
@@ -208,7 +208,7 @@ export async function startStack({ vars = {} } = {}) {
       return r.json.code_url;
     },
     transitions(order_no) {
-      return logs.filter((l) => l.includes('"event":"transition"') && l.includes(`"order_no":"${order_no}"`)).length;
+      return logs.filter((l) => l.includes('"log":"transition"') && l.includes(`"order_no":"${order_no}"`)).length;
     },
     async stop() {
       await mf.dispose();

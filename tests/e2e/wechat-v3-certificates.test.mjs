@@ -22,7 +22,7 @@ describe("platform certificates", () => {
     const code = await s.codeUrl("v3c_flow_01");
     assert.match(code, /^weixin:\/\//);
     assert.equal(downloads(), 1);
-    assert.ok(s.logs.some((l) => l.includes('"event":"wechat_certificates"') && l.includes("5157F09EFDC096DE15EBE81A47057A7232F1B8E1")));
+    assert.ok(s.logs.some((l) => l.includes('"log":"wechat_certificates"') && l.includes("5157F09EFDC096DE15EBE81A47057A7232F1B8E1")));
     const paid = await s.pay("wechat", "v3c_flow_01");
     assert.equal(paid.deliveries[0].status, 204, paid.deliveries[0].body);
     assert.equal((await s.state("v3c_flow_01")).pay_state, 1);

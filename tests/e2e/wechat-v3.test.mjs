@@ -58,7 +58,7 @@ describe("WeChat Pay v3 through the same commands", () => {
     await s.fault("wechat_v3:native", "badsign");
     const r = await s.api({ cmd: "WechatPay", order_no: "v3_badreply_01" });
     assert.equal(r.json.result, -17, r.text);
-    assert.equal((await s.record("v3_badreply_01")).wechat ?? null, null, "no code stored");
+    assert.deepEqual((await s.record("v3_badreply_01")).sessions, [], "no code stored");
   });
 
   it("closes an unpaid order at WeChat (204) and cancels it", async () => {

@@ -45,7 +45,9 @@ export function createAlipay(cfg, state, takeFault) {
         const fault = takeFault(`alipay:${api}`, order);
         if (fault === "timeout" || fault === "http500" || fault === "garbage") return { fault };
         if (fault === "systemerror") return err("SYSTEM_ERROR");
-        return xml(services[q.service](q));
+        const out = xml(services[q.service](q));
+        if (fault === "accept_timeout" || fault === "accept_http500") return { fault: fault.slice("accept_".length) };
+        return out;
       }
       default:
         return err("ILLEGAL_SERVICE");
@@ -81,7 +83,7 @@ export function createAlipay(cfg, state, takeFault) {
       t.refunds.push(refund);
       // A trade refunded in full is closed.
       if (refunded + fen === fenOf(t.total_fee)) t.trade_status = "TRADE_CLOSED";
-      setTimeout(() => refundNotify(t, refund), 20);
+      if (state.refundNotifies !== "off") setTimeout(() => refundNotify(t, refund), 20);
       return alipayXml(true);
     },
   };

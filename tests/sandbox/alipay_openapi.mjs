@@ -14,7 +14,7 @@ import { escape, page } from "./alipay.mjs";
 const yuan = (fen) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
 const fenOf = (text) => (/^\d{1,9}(\.\d{1,2})?$/.test(text ?? "") ? Math.round(Number(text) * 100) : null);
 
-export function createAlipayOpenApi(cfg, state) {
+export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
   // cfg: { appId, appPrivateKey (PEM, to derive the app's public key), alipayKey (PEM) }
   const appKey = createPublicKey(cfg.appPrivateKey);
   const trades = (state.alipayOpen ??= new Map());
@@ -104,7 +104,15 @@ export function createAlipayOpenApi(cfg, state) {
       return respond(method, invalid("isv.invalid-parameter", "biz_content 不是 JSON"));
     }
     state.log.push({ provider: "alipay_openapi", api: method, out_trade_no: biz.out_trade_no });
-    return respond(method, handler(biz, p));
+    // Faults by method name without "alipay.trade." (refund, query, …), for one trade.
+    const fault = takeFault(`alipay_openapi:${method.replace("alipay.trade.", "")}`, biz.out_trade_no);
+    if (fault === "timeout" || fault === "http500" || fault === "garbage") return { fault };
+    if (fault === "systemerror") return respond(method, { code: "20000", msg: "Service Currently Unavailable", sub_code: "isp.unknow-error", sub_msg: "系统繁忙" });
+    if (fault === "slow") return new Promise((done) => setTimeout(() => done(respond(method, handler(biz, p))), state.faultDelayMs));
+    const out = respond(method, handler(biz, p));
+    if (fault === "accept_timeout" || fault === "accept_http500") return { fault: fault.slice("accept_".length) };
+    if (fault === "badsign") return { ...out, body: out.body.replace(/"sign":"./, (m) => m.slice(0, -1) + (m.endsWith("A") ? "B" : "A")) };
+    return out;
   }
 
   /** The buyer pays an OpenAPI trade. */

@@ -6,9 +6,13 @@
 //   POST /sandbox/pay       {provider, out_trade_no, notify = true, times = 2}
 //   GET  /sandbox/notify    ?provider=&out_trade_no=   a fresh signed notify body
 //   POST /sandbox/faults    {match: "wechat:unifiedorder", fault, times = 1, order?}
-//        faults: timeout | http500 | garbage | systemerror | orderpaid | badsign | deny
+//        faults: timeout | http500 | garbage | systemerror | orderpaid | badsign | deny, and
+//        accept_timeout | accept_http500 (the provider acts, then the answer is lost),
+//        slow (answered as usual after delayMs, default 10 s)
 //   POST /sandbox/refunds   {status}   WeChat's status for new refunds (default SUCCESS)
-//   POST /sandbox/settle    {out_trade_no, status}   settles that WeChat order's PROCESSING refunds
+//   POST /sandbox/refund-notifies {on}   false: refunds send no notify (v3, MAPI)
+//   POST /sandbox/settle    {out_trade_no, status, from?}   settles that WeChat order's PROCESSING
+//                           (or `from`: CHANGE / ABNORMAL) refunds
 //   DELETE /sandbox/faults; POST /sandbox/reset; GET /sandbox/state
 // Keys: the dev values of .dev.vars.example, unless the environment overrides them.
 import { createPublicKey } from "node:crypto";
@@ -59,6 +63,8 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     if (!rule) return null;
     rule.times -= 1;
     state.log.push({ fault: rule.fault, at: name });
+    // "slow": the request is held this long, then answered as usual.
+    state.faultDelayMs = rule.delayMs;
     return rule.fault;
   }
 
@@ -79,7 +85,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
   const wechat = createWechat(wechatCfg, state, takeFault);
   const wechatV3 = createWechatV3(wechatV3Cfg, state, takeFault);
   const alipay = createAlipay(alipayCfg, state, takeFault);
-  const alipayOpen = createAlipayOpenApi({ appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY, alipayKey: readFileSync(join(here, "alipay_sandbox_key.pem"), "utf8") }, state);
+  const alipayOpen = createAlipayOpenApi({ appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY, alipayKey: readFileSync(join(here, "alipay_sandbox_key.pem"), "utf8") }, state, takeFault);
 
   async function payAndNotify({ provider, out_trade_no, notify = true, times = 2 }) {
     if (provider === "wechat") {
@@ -132,8 +138,6 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     }
     if (p.startsWith("/v3/")) {
       state.requests.push(`${req.method} ${url.pathname}${url.search}\n${body}`);
-      const fault = peekTransportFault(`wechat_v3:${p.split("/")[3] ?? ""}`);
-      if (fault) return { fault };
       return wechatV3.handle(req, url, body);
     }
     if (p === "/gateway.do") {
@@ -197,6 +201,10 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       state.v3Mode = safeJson(body)?.mode === "certificate" ? "certificate" : "public_key";
       return { status: 200, type: "application/json", body: JSON.stringify({ mode: state.v3Mode }) };
     }
+    if (p === "/sandbox/refund-notifies" && req.method === "POST") {
+      state.refundNotifies = safeJson(body)?.on === false ? "off" : undefined;
+      return { status: 200, type: "application/json", body: '{"ok":true}' };
+    }
     if (p === "/sandbox/refunds" && req.method === "POST") {
       state.refundStatus = safeJson(body)?.status ?? undefined;
       return { status: 200, type: "application/json", body: '{"ok":true}' };
@@ -205,8 +213,9 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
       const f = safeJson(body) ?? {};
       const o = wechat.orders.get(f.out_trade_no);
       if (!o) return { status: 404, type: "application/json", body: '{"error":"no such order"}' };
+      const from = f.from === "CHANGE" && o.v3 ? "ABNORMAL" : f.from ?? "PROCESSING";
       for (const r of o.refunds) {
-        if (r.status !== "PROCESSING") continue;
+        if (r.status !== from) continue;
         r.status = f.status ?? "SUCCESS";
         // v3 names it CLOSED; its notify follows the settlement.
         if (o.v3 && r.status === "REFUNDCLOSE") r.status = "CLOSED";
@@ -239,6 +248,8 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     if (!rule) return null;
     rule.times -= 1;
     state.log.push({ fault: rule.fault, at: name });
+    // "slow": the request is held this long, then answered as usual.
+    state.faultDelayMs = rule.delayMs;
     return rule.fault;
   }
 

@@ -109,8 +109,11 @@ export function createWechat(cfg, state, takeFault) {
     const fault = takeFault(`wechat:${name}`, r.out_trade_no);
     if (fault === "systemerror") return reply(r, fail("SYSTEMERROR", "系统超时"), undefined, name);
     if (fault === "orderpaid") return reply(r, fail("ORDERPAID", "该订单已支付"), undefined, name);
+    if (fault === "slow") return new Promise((done) => setTimeout(() => done(reply(r, handlers[name](r), undefined, name)), state.faultDelayMs));
     const fields = handlers[name](r);
     state.log.push({ provider: "wechat", api: name, out_trade_no: r.out_trade_no });
+    // Done, but the answer is lost (a timeout or a 5xx after WeChat acted).
+    if (fault === "accept_timeout" || fault === "accept_http500") return { fault: fault.slice("accept_".length) };
     return reply(r, fields, fault, name);
   }
 

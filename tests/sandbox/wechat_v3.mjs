@@ -97,7 +97,7 @@ export function createWechatV3(cfg, state, takeFault) {
       const committed = o.refunds.filter((x) => x.status !== "CLOSED" && x !== refund).reduce((a, x) => a + Number(x.refund_fee), 0);
       if (!refund && committed + amount.refund > Number(o.total_fee)) return error(403, "NOT_ENOUGH", "订单可退金额不足");
       if (!refund) {
-        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: String(amount.refund), reason: r.reason, status: state.refundStatus === "REFUNDCLOSE" ? "CLOSED" : state.refundStatus === "PROCESSING" ? "PROCESSING" : "SUCCESS", create_time: new Date().toISOString() };
+        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: String(amount.refund), reason: r.reason, status: { REFUNDCLOSE: "CLOSED", PROCESSING: "PROCESSING", CHANGE: "ABNORMAL" }[state.refundStatus] ?? "SUCCESS", create_time: new Date().toISOString() };
         refund.notify_url = r.notify_url;
         o.refunds.push(refund);
         o.trade_state = "REFUND";
@@ -155,10 +155,13 @@ export function createWechatV3(cfg, state, takeFault) {
       }
       const no = m[1] ? decodeURIComponent(m[1]) : r.out_trade_no;
       const fault = takeFault(`wechat_v3:${name}`, no);
+      if (fault === "timeout" || fault === "http500" || fault === "garbage") return { fault };
       if (fault === "systemerror") return error(500, "SYSTEM_ERROR", "系统错误");
       if (fault === "orderpaid") return error(403, "ORDERPAID", "该订单已支付");
+      if (fault === "slow") return new Promise((done) => setTimeout(() => done(handler(r, no, url)), state.faultDelayMs));
       const out = handler(r, no, url);
       state.log.push({ provider: "wechat_v3", api: name, out_trade_no: no });
+      if (fault === "accept_timeout" || fault === "accept_http500") return { fault: fault.slice("accept_".length) };
       if (fault === "badsign") return { ...out, headers: { ...out.headers, "wechatpay-signature": out.headers["wechatpay-signature"].replace(/^./, (c) => (c === "A" ? "B" : "A")) } };
       return out;
     }

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use crate::alipay::TradeStatus;
+use crate::alipay_mapi::TradeStatus;
 use crate::form::RawForm;
 use crate::{AmountFen, OrderNo};
 
@@ -91,6 +91,8 @@ pub struct Trade {
     pub trade_status: TradeStatus,
     /// `total_amount`, in fen.
     pub total: AmountFen,
+    /// `buyer_pay_amount`: what the buyer paid, in fen, when given.
+    pub payer_total: Option<AmountFen>,
     /// `gmt_payment` / `send_pay_date`, when given.
     pub paid_at: Option<String>,
 }
@@ -103,19 +105,27 @@ struct QueryWire {
     trade_status: String,
     total_amount: String,
     #[serde(default)]
+    buyer_pay_amount: Option<String>,
+    #[serde(default)]
     send_pay_date: Option<String>,
 }
 
-/// `alipay.trade.query`'s verified content for `order_no`.
-pub fn trade_query(order_no: &OrderNo, content: &str) -> Result<Trade, OpenApiError> {
+/// An optional yuan amount (empty means absent).
+fn yuan_opt(text: Option<&str>, field: &str) -> Result<Option<AmountFen>, OpenApiError> {
+    text.filter(|t| !t.is_empty()).map(|t| yuan(t, field)).transpose()
+}
+
+/// `alipay.trade.query`'s verified content for the trade `trade_no`.
+pub fn trade_query(trade_no: &str, content: &str) -> Result<Trade, OpenApiError> {
     let w: QueryWire = success(content)?;
-    if w.out_trade_no != order_no.as_str() {
+    if w.out_trade_no != trade_no {
         return Err(OpenApiError::WrongOrder);
     }
     Ok(Trade {
         trade_no: w.trade_no,
         trade_status: TradeStatus::parse(&w.trade_status),
         total: yuan(&w.total_amount, "total_amount")?,
+        payer_total: yuan_opt(w.buyer_pay_amount.as_deref(), "buyer_pay_amount")?,
         paid_at: w.send_pay_date,
     })
 }
@@ -127,9 +137,9 @@ struct PrecreateWire {
 }
 
 /// `alipay.trade.precreate`'s verified content: the QR code's text.
-pub fn precreate(order_no: &OrderNo, content: &str) -> Result<String, OpenApiError> {
+pub fn precreate(trade_no: &str, content: &str) -> Result<String, OpenApiError> {
     let w: PrecreateWire = success(content)?;
-    if w.out_trade_no != order_no.as_str() {
+    if w.out_trade_no != trade_no {
         return Err(OpenApiError::WrongOrder);
     }
     if !w.qr_code.starts_with("https://") {
@@ -152,9 +162,9 @@ struct RefundWire {
 
 /// `alipay.trade.refund`'s verified content: code 10000 means refunded (`fund_change` N
 /// only says this `out_request_no` was refunded before). Returns Alipay's `trade_no`.
-pub fn refund(order_no: &OrderNo, content: &str) -> Result<String, OpenApiError> {
+pub fn refund(trade_no: &str, content: &str) -> Result<String, OpenApiError> {
     let w: RefundWire = success(content)?;
-    if w.out_trade_no != order_no.as_str() {
+    if w.out_trade_no != trade_no {
         return Err(OpenApiError::WrongOrder);
     }
     Ok(w.trade_no)
@@ -190,8 +200,8 @@ pub fn refund_query(out_request_no: &str, content: &str) -> Result<Option<Amount
 /// A verified trade notify (or sync return) of this app: its order and trade.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notify {
-    /// `out_trade_no`.
-    pub order_no: OrderNo,
+    /// `out_trade_no` (a valid order number's shape).
+    pub out_trade_no: String,
     /// The trade.
     pub trade: Trade,
 }
@@ -208,14 +218,15 @@ pub fn notify(app_id: &str, form: &RawForm) -> Result<Notify, OpenApiError> {
     if required("app_id")? != app_id {
         return Err(OpenApiError::WrongApp);
     }
-    let order_no =
+    let out_trade_no =
         OrderNo::parse(required("out_trade_no")?).map_err(|_| OpenApiError::Malformed("out_trade_no".into()))?;
     Ok(Notify {
-        order_no,
+        out_trade_no: out_trade_no.as_str().to_owned(),
         trade: Trade {
             trade_no: required("trade_no")?.to_owned(),
             trade_status: TradeStatus::parse(text("trade_status")?.unwrap_or_default()),
             total: yuan(required("total_amount")?, "total_amount")?,
+            payer_total: yuan_opt(text("buyer_pay_amount")?, "buyer_pay_amount")?,
             paid_at: text("gmt_payment")?.filter(|v| !v.is_empty()).map(str::to_owned),
         },
     })

@@ -6,10 +6,10 @@
 
 use serde_json::{Value, json};
 
+use crate::AmountFen;
 use crate::form::encode_pairs;
 use crate::http::{HttpRequest, Method};
 use crate::time::beijing_datetime;
-use crate::{AmountFen, OrderNo};
 
 /// Alipay's production gateway.
 pub const DEFAULT_GATEWAY: &str = "https://openapi.alipay.com/gateway.do";
@@ -92,7 +92,7 @@ fn subject(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct NewTrade<'a> {
     /// `out_trade_no`.
-    pub order_no: &'a OrderNo,
+    pub trade_no: &'a str,
     /// Shown to the buyer.
     pub subject: &'a str,
     /// `total_amount`.
@@ -105,7 +105,7 @@ pub struct NewTrade<'a> {
 
 fn trade_biz(t: &NewTrade<'_>, product_code: &str) -> Value {
     json!({
-        "out_trade_no": t.order_no.as_str(),
+        "out_trade_no": t.trade_no,
         "total_amount": t.total.to_yuan(),
         "subject": subject(t.subject),
         "product_code": product_code,
@@ -126,20 +126,20 @@ pub fn precreate(cfg: &OpenApiConfig, t: &NewTrade<'_>, now: i64) -> Call {
 }
 
 /// `alipay.trade.query`.
-pub fn query(cfg: &OpenApiConfig, order_no: &OrderNo, now: i64) -> Call {
-    call(cfg, "alipay.trade.query", json!({"out_trade_no": order_no.as_str()}), now, &[])
+pub fn query(cfg: &OpenApiConfig, trade_no: &str, now: i64) -> Call {
+    call(cfg, "alipay.trade.query", json!({"out_trade_no": trade_no}), now, &[])
 }
 
 /// `alipay.trade.close`.
-pub fn close(cfg: &OpenApiConfig, order_no: &OrderNo, now: i64) -> Call {
-    call(cfg, "alipay.trade.close", json!({"out_trade_no": order_no.as_str()}), now, &[])
+pub fn close(cfg: &OpenApiConfig, trade_no: &str, now: i64) -> Call {
+    call(cfg, "alipay.trade.close", json!({"out_trade_no": trade_no}), now, &[])
 }
 
 /// What one refund needs.
 #[derive(Debug, Clone)]
 pub struct Refund<'a> {
-    /// The order paid.
-    pub order_no: &'a OrderNo,
+    /// The paid trade's `out_trade_no`.
+    pub trade_no: &'a str,
     /// `out_request_no`: this attempt's number (a retry reuses it, so Alipay refunds once).
     pub out_request_no: &'a str,
     /// `refund_amount`.
@@ -151,7 +151,7 @@ pub struct Refund<'a> {
 /// `alipay.trade.refund` (partial refunds by `out_request_no`).
 pub fn refund(cfg: &OpenApiConfig, r: &Refund<'_>, now: i64) -> Call {
     let mut biz = json!({
-        "out_trade_no": r.order_no.as_str(),
+        "out_trade_no": r.trade_no,
         "refund_amount": r.amount.to_yuan(),
         "out_request_no": r.out_request_no,
     });
@@ -162,7 +162,7 @@ pub fn refund(cfg: &OpenApiConfig, r: &Refund<'_>, now: i64) -> Call {
 }
 
 /// `alipay.trade.fastpay.refund.query` of one refund request.
-pub fn refund_query(cfg: &OpenApiConfig, order_no: &OrderNo, out_request_no: &str, now: i64) -> Call {
-    let biz = json!({"out_trade_no": order_no.as_str(), "out_request_no": out_request_no});
+pub fn refund_query(cfg: &OpenApiConfig, trade_no: &str, out_request_no: &str, now: i64) -> Call {
+    let biz = json!({"out_trade_no": trade_no, "out_request_no": out_request_no});
     call(cfg, "alipay.trade.fastpay.refund.query", biz, now, &[])
 }

@@ -69,15 +69,6 @@ impl Envelope {
     }
 }
 
-/// The order a decrypted resource of `kind` is about (its `out_trade_no`).
-pub fn order_of(kind: Kind, plaintext: &[u8]) -> Result<crate::OrderNo, V3Error> {
-    let out_trade_no = match kind {
-        Kind::Transaction => Transaction::parse(plaintext)?.out_trade_no,
-        Kind::Refund => super::reply::RefundReply::parse(plaintext)?.out_trade_no,
-    };
-    crate::OrderNo::parse(&out_trade_no).map_err(|_| V3Error::Malformed("out_trade_no".into()))
-}
-
 impl Resource {
     /// The bytes to open (ciphertext ‖ tag), once the algorithm is the one v3 uses.
     pub fn sealed(&self) -> Result<Vec<u8>, V3Error> {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use super::V3Error;
 use crate::http::HttpResponse;
-use crate::wechat::codes::TradeState;
+use crate::wechat_v2::codes::TradeState;
 
 wire_enum! {
     /// `status` of a v3 refund (and the event of a refund notify).
@@ -46,6 +46,11 @@ impl ErrorBody {
     /// `ORDER_CLOSED`: already closed.
     pub fn is_order_closed(&self) -> bool {
         self.code == "ORDER_CLOSED"
+    }
+    /// WeChat says to try again with the same parameters (`SYSTEM_ERROR`,
+    /// `FREQUENCY_LIMITED`, `BANK_ERROR`).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.code.as_str(), "SYSTEM_ERROR" | "SYSTEMERROR" | "FREQUENCY_LIMITED" | "BANK_ERROR")
     }
 }
 

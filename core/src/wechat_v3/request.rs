@@ -6,9 +6,9 @@
 use serde_json::json;
 
 use super::sign::request_message;
-use crate::http::{HttpRequest, Method, join_url, order_segment};
+use crate::AmountFen;
+use crate::http::{HttpRequest, Method, join_url, segment};
 use crate::time::beijing_rfc3339;
-use crate::{AmountFen, OrderNo};
 
 /// `description` is at most 127 characters.
 pub const DESCRIPTION_MAX_CHARS: usize = 127;
@@ -68,7 +68,7 @@ fn description(text: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct NativeOrder<'a> {
     /// `out_trade_no`.
-    pub order_no: &'a OrderNo,
+    pub trade_no: &'a str,
     /// Shown to the buyer (cut to 127 characters).
     pub description: &'a str,
     /// Fen.
@@ -85,7 +85,7 @@ pub fn create_native(cfg: &V3Config, order: &NativeOrder<'_>) -> Call {
         "appid": cfg.appid,
         "mchid": cfg.mchid,
         "description": description(order.description),
-        "out_trade_no": order.order_no.as_str(),
+        "out_trade_no": order.trade_no,
         "time_expire": beijing_rfc3339(order.expires_at),
         "notify_url": order.notify_url,
         "amount": {"total": order.total.fen(), "currency": "CNY"},
@@ -94,22 +94,22 @@ pub fn create_native(cfg: &V3Config, order: &NativeOrder<'_>) -> Call {
 }
 
 /// `GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=…`: the transaction.
-pub fn query(cfg: &V3Config, order_no: &OrderNo) -> Call {
-    let path = format!("/v3/pay/transactions/out-trade-no/{}?mchid={}", order_segment(order_no), cfg.mchid);
+pub fn query(cfg: &V3Config, trade_no: &str) -> Call {
+    let path = format!("/v3/pay/transactions/out-trade-no/{}?mchid={}", segment(trade_no), cfg.mchid);
     Call { method: Method::Get, path, body: String::new() }
 }
 
 /// `POST …/out-trade-no/{out_trade_no}/close`: 204 when closed.
-pub fn close(cfg: &V3Config, order_no: &OrderNo) -> Call {
-    let path = format!("/v3/pay/transactions/out-trade-no/{}/close", order_segment(order_no));
+pub fn close(cfg: &V3Config, trade_no: &str) -> Call {
+    let path = format!("/v3/pay/transactions/out-trade-no/{}/close", segment(trade_no));
     Call { method: Method::Post, path, body: json!({"mchid": cfg.mchid}).to_string() }
 }
 
 /// What one refund needs.
 #[derive(Debug, Clone)]
 pub struct Refund<'a> {
-    /// The order paid.
-    pub order_no: &'a OrderNo,
+    /// The paid trade's `out_trade_no`.
+    pub trade_no: &'a str,
     /// This attempt's number; a retry reuses it.
     pub out_refund_no: &'a str,
     /// The payment's amount.
@@ -125,7 +125,7 @@ pub struct Refund<'a> {
 /// `POST /v3/refund/domestic/refunds`.
 pub fn refund(r: &Refund<'_>) -> Call {
     let mut body = json!({
-        "out_trade_no": r.order_no.as_str(),
+        "out_trade_no": r.trade_no,
         "out_refund_no": r.out_refund_no,
         "notify_url": r.notify_url,
         "amount": {"refund": r.refund.fen(), "total": r.total.fen(), "currency": "CNY"},

@@ -151,9 +151,9 @@ mod requests {
     use super::super::reply::{Outcome, RefundReply, RefundStatus, code_url, outcome};
     use super::super::request::{NativeOrder, Refund, V3Config, close, create_native, query, refund, refund_query};
     use super::*;
+    use crate::AmountFen;
     use crate::http::{HttpResponse, Method};
-    use crate::wechat::codes::TradeState;
-    use crate::{AmountFen, OrderNo};
+    use crate::wechat_v2::codes::TradeState;
 
     fn cfg() -> V3Config {
         V3Config {
@@ -166,9 +166,9 @@ mod requests {
 
     #[test]
     fn calls_are_data_signed_by_the_edge() {
-        let no = OrderNo::parse("order|0001").unwrap();
+        let no = "order|0001";
         let order = NativeOrder {
-            order_no: &no,
+            trade_no: no,
             description: &"商".repeat(200),
             total: AmountFen::new(1990).unwrap(),
             notify_url: "https://pay.example.com/notify/wechat/v3",
@@ -206,7 +206,7 @@ mod requests {
         assert!(req.headers.contains(&("authorization".into(), auth)));
         assert!(req.headers.contains(&("accept".into(), "application/json".into())));
 
-        let q = query(&cfg(), &no);
+        let q = query(&cfg(), no);
         assert_eq!(
             (q.method, q.path.as_str(), q.body.as_str()),
             (Method::Get, "/v3/pay/transactions/out-trade-no/order%7C0001?mchid=1230000109", "")
@@ -215,13 +215,13 @@ mod requests {
             q.message(1, "n")
                 .starts_with("GET\n/v3/pay/transactions/out-trade-no/order%7C0001?mchid=1230000109\n1\nn\n\n")
         );
-        let c = close(&cfg(), &no);
+        let c = close(&cfg(), no);
         assert_eq!(
             (c.path.as_str(), c.body.as_str()),
             ("/v3/pay/transactions/out-trade-no/order%7C0001/close", r#"{"mchid":"1230000109"}"#)
         );
         let r = refund(&Refund {
-            order_no: &no,
+            trade_no: no,
             out_refund_no: "order|0001r1a1",
             total: AmountFen::new(1990).unwrap(),
             refund: AmountFen::new(990).unwrap(),
@@ -274,9 +274,7 @@ mod evidence_tests {
     use super::super::reply::RefundReply;
     use super::super::request::V3Config;
     use super::*;
-    use crate::OrderNo;
-    use crate::wechat::RefundStatus as V2;
-    use crate::wechat::codes::TradeState;
+    use crate::order::{RefundResult, Source, TradeFact};
 
     fn cfg() -> V3Config {
         V3Config {
@@ -292,44 +290,54 @@ mod evidence_tests {
     }
 
     #[test]
-    fn a_transaction_counts_only_for_its_merchant_app_and_order() {
-        let no = OrderNo::parse("order_0001").unwrap();
-        let paid = r#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"order_0001","transaction_id":"4200","trade_state":"SUCCESS","success_time":"2018-06-08T10:34:56+08:00","amount":{"total":100,"payer_total":100,"currency":"CNY"}}"#;
-        let r = evidence::transaction(&cfg(), &no, &tx(paid)).unwrap();
-        assert_eq!(r.trade_state, TradeState::Success);
-        assert_eq!((r.transaction_id.as_deref(), r.total_fee.map(|a| a.fen())), (Some("4200"), Some(100)));
-        assert_eq!(r.time_end.as_deref(), Some("2018-06-08T10:34:56+08:00"));
+    fn a_transaction_counts_only_for_its_merchant_app_and_trade() {
+        let paid = r#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"order_0001","transaction_id":"4200","trade_state":"SUCCESS","success_time":"2018-06-08T10:34:56+08:00","amount":{"total":100,"payer_total":90,"currency":"CNY"}}"#;
+        let r = evidence::transaction(&cfg(), Some("order_0001"), &tx(paid), Source::WechatQuery).unwrap();
+        assert_eq!(r.state, TradeFact::Paid);
+        assert_eq!((r.transaction_id.as_deref(), r.amount.map(|a| a.fen())), (Some("4200"), Some(100)));
+        assert_eq!((r.payer_total.map(|a| a.fen()), r.currency.as_deref()), (Some(90), Some("CNY")));
+        assert_eq!(r.paid_at.as_deref(), Some("2018-06-08T10:34:56+08:00"));
         for (from, to) in [("1230000109", "1230000110"), ("wxd678efh567hg6787", "wx0000000000000000")] {
-            assert_eq!(evidence::transaction(&cfg(), &no, &tx(&paid.replace(from, to))), Err(V3Error::WrongMerchant));
+            let other = tx(&paid.replace(from, to));
+            assert_eq!(
+                evidence::transaction(&cfg(), Some("order_0001"), &other, Source::WechatQuery),
+                Err(V3Error::WrongMerchant)
+            );
         }
-        let other = OrderNo::parse("order_0002").unwrap();
-        assert_eq!(evidence::transaction(&cfg(), &other, &tx(paid)), Err(V3Error::WrongOrder));
+        assert_eq!(
+            evidence::transaction(&cfg(), Some("order_0002"), &tx(paid), Source::WechatQuery),
+            Err(V3Error::WrongOrder)
+        );
         let unpaid = r#"{"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"order_0001","transaction_id":"","trade_state":"NOTPAY","amount":{"total":100}}"#;
-        let r = evidence::transaction(&cfg(), &no, &tx(unpaid)).unwrap();
-        assert_eq!((r.trade_state, r.transaction_id), (TradeState::NotPay, None));
+        let r = evidence::transaction(&cfg(), None, &tx(unpaid), Source::WechatNotify).unwrap();
+        assert_eq!((r.state, r.transaction_id), (TradeFact::Open, None));
     }
 
     #[test]
-    fn refunds_read_in_v2_terms_and_notifies_name_the_merchant() {
-        let no = OrderNo::parse("order_0001").unwrap();
+    fn refunds_read_as_facts_and_notifies_name_the_merchant() {
         let body = |status: &str| {
             format!(
                 r#"{{"mchid":"1230000109","refund_id":"5000","out_refund_no":"r1","out_trade_no":"order_0001","refund_status":"{status}","amount":{{"refund":30,"total":100}}}}"#
             )
         };
-        for (v3, v2) in [
-            ("SUCCESS", V2::Success),
-            ("CLOSED", V2::RefundClose),
-            ("ABNORMAL", V2::Change),
-            ("PROCESSING", V2::Processing),
+        for (v3, result) in [
+            ("SUCCESS", RefundResult::Succeeded),
+            ("CLOSED", RefundResult::Failed("CLOSED".into())),
+            ("ABNORMAL", RefundResult::Abnormal("ABNORMAL".into())),
+            ("PROCESSING", RefundResult::Processing),
         ] {
-            let rec = evidence::refund_notify(&cfg(), &no, body(v3).as_bytes()).unwrap();
-            assert_eq!((rec.status, rec.out_refund_no.as_str(), rec.refund_id.as_str()), (v2, "r1", "5000"));
+            let (trade_no, rec) = evidence::refund_notify(&cfg(), body(v3).as_bytes()).unwrap();
+            assert_eq!(trade_no, "order_0001");
+            assert_eq!(
+                (rec.result, rec.provider_refund_no.as_str(), rec.refund_id.as_deref()),
+                (result, "r1", Some("5000"))
+            );
+            assert_eq!(rec.amount.map(|a| a.fen()), Some(30));
         }
         let foreign = body("SUCCESS").replace("1230000109", "1900000109");
-        assert_eq!(evidence::refund_notify(&cfg(), &no, foreign.as_bytes()), Err(V3Error::WrongMerchant));
+        assert_eq!(evidence::refund_notify(&cfg(), foreign.as_bytes()), Err(V3Error::WrongMerchant));
         let reply = RefundReply::parse(body("SUCCESS").as_bytes()).unwrap();
-        assert_eq!(evidence::refund(&OrderNo::parse("order_0002").unwrap(), &reply), Err(V3Error::WrongOrder));
+        assert_eq!(evidence::refund(Some("order_0002"), &reply, Source::WechatRefundQuery), Err(V3Error::WrongOrder));
     }
 }
 
@@ -386,7 +394,7 @@ fn wechatpay_java_certificate_download_and_aes_vectors() {
 
 #[test]
 fn notifies_name_their_kind_and_order_and_errors_their_meaning() {
-    use super::notify::{Kind, order_of};
+    use super::notify::Kind;
     use super::reply::ErrorBody;
     let envelope = |event: &str| {
         Envelope::parse(
@@ -399,11 +407,6 @@ fn notifies_name_their_kind_and_order_and_errors_their_meaning() {
     assert_eq!(envelope("REFUND.ABNORMAL").kind(), Ok(Kind::Refund));
     assert!(matches!(envelope("TRANSACTIONX.SUCCESS").kind(), Err(V3Error::Malformed(_))));
     assert!(matches!(envelope("PROFITSHARING.SUCCESS").kind(), Err(V3Error::Malformed(_))));
-    let tx = br#"{"appid":"a","mchid":"m","out_trade_no":"order_0001","trade_state":"SUCCESS","amount":{"total":1}}"#;
-    assert_eq!(order_of(Kind::Transaction, tx).unwrap().as_str(), "order_0001");
-    let refund = br#"{"refund_id":"5","out_refund_no":"r1","out_trade_no":"order 0001","refund_status":"SUCCESS","amount":{"refund":1,"total":1}}"#;
-    assert!(matches!(order_of(Kind::Refund, refund), Err(V3Error::Malformed(_))), "not a valid order number");
-    assert!(order_of(Kind::Refund, tx).is_err(), "a transaction is not a refund");
     let e = |code: &str| ErrorBody { code: code.into(), message: String::new() };
     assert!(e("ORDER_NOT_EXIST").is_not_found() && e("RESOURCE_NOT_EXISTS").is_not_found());
     assert!(e("ORDERPAID").is_order_paid() && !e("ORDERPAID").is_not_found());

@@ -1,0 +1,114 @@
+//! The spec's page commands inside the order's object (`Pay`, `WechatPay`,
+//! `WechatPayState`, and `AlipayQr`), and the verified provider messages the routes hand
+//! over (a notify's notice, the buyer's return). The decisions are `paycore`'s; this does
+//! the I/O.
+
+use paycore::api::{
+    AlipayQrReply, ApiError, PayInfo, PayReply, PayRequest, PayType, ResultCode, StateReply, WechatPayReply,
+};
+use paycore::facts::Notice;
+use paycore::ops::{Check, Create};
+use paycore::order::{Channel, Provider};
+use paycore::policy::{self, SessionPlan};
+use paycore::reconcile;
+
+use super::OrderObject;
+use super::drive::{check, drive};
+use crate::platform::Error;
+use crate::platform::config::Config;
+use crate::providers::Wallet;
+
+/// `Pay`: type 1 → the signed Alipay cashier URL; type 2 → the WeChat `code_url`.
+pub async fn pay(obj: &OrderObject, config: &Config, req: PayRequest, now: i64) -> Result<PayReply, Error> {
+    let pay_info = match req.pay_type {
+        PayType::Alipay => {
+            let url = req.return_url.as_deref().unwrap_or_default();
+            policy::ensure_return_origin(url, &config.return_url_origins())?;
+            let store = obj.store()?;
+            if let Some(fixed) = policy::fix_return_url(&store.load_existing()?, url)? {
+                store.fix_return_url(fixed)?;
+            }
+            let (url, _) = session(obj, config, Provider::Alipay, Channel::Cashier, now).await?;
+            PayInfo { alipay_url: Some(url), wechat_pay_url: None }
+        }
+        PayType::Wechat => {
+            let (code, _) = session(obj, config, Provider::Wechat, Channel::Qr, now).await?;
+            PayInfo { alipay_url: None, wechat_pay_url: Some(code) }
+        }
+    };
+    Ok(PayReply { result: 0, msg: String::new(), pay_info })
+}
+
+/// The order's session at `provider` through `channel`: the stored code, or a new one
+/// from the provider; and the order's expiry.
+async fn session(
+    obj: &OrderObject,
+    config: &Config,
+    provider: Provider,
+    channel: Channel,
+    now: i64,
+) -> Result<(String, i64), Error> {
+    let order = obj.store()?.load_existing()?;
+    let trade_no = match policy::session_plan(&order, provider, channel, now)? {
+        SessionPlan::Reuse(code) => return Ok((code, order.expires_at)),
+        SessionPlan::Start { trade_no } => trade_no,
+    };
+    // A missing setting is -19 before anything is asked.
+    Wallet::of(config, provider)?;
+    let mut op = Create::new(provider, channel, &trade_no, now);
+    let applied = drive(obj, config, &mut op, now).await?;
+    Ok((op.answer(&applied.order)?, applied.order.expires_at))
+}
+
+/// `AlipayQr` (extension): the Alipay QR code (`alipay.trade.precreate`) and `expires_at`.
+pub async fn alipay_qr(obj: &OrderObject, config: &Config, now: i64) -> Result<AlipayQrReply, Error> {
+    let (qr_code, expires_at) = session(obj, config, Provider::Alipay, Channel::Qr, now).await?;
+    Ok(AlipayQrReply { result: 0, msg: String::new(), qr_code, expires_at })
+}
+
+/// `WechatPay`: the `code_url` (and, as an extension, `expires_at`). A `notify_url` in
+/// the request is ignored: notifies always come to this worker.
+pub async fn wechat_pay(obj: &OrderObject, config: &Config, now: i64) -> Result<WechatPayReply, Error> {
+    let (code_url, expires_at) = session(obj, config, Provider::Wechat, Channel::Qr, now).await?;
+    Ok(WechatPayReply { result: 0, msg: String::new(), code_url, expires_at })
+}
+
+/// `WechatPayState`: the object's state, after asking the providers when a poll may (at
+/// most every 3 s per order, one check at a time, however many pages poll). A provider
+/// fault is logged and the stored state answered; the alarm asks again.
+pub async fn state(obj: &OrderObject, config: &Config, now: i64) -> Result<StateReply, Error> {
+    let order = obj.store()?.load_existing()?;
+    let checks = obj.agenda.borrow().poll(&order, now);
+    if let Err(e) = check(obj, config, checks, now).await {
+        super::log_error("poll check", &e);
+    }
+    Ok(StateReply::of(&obj.store()?.load_existing()?, now))
+}
+
+/// A notify the route verified: applied when [`reconcile::accept_notice`] accepts it for
+/// this order, and stored before the route answers the provider.
+pub fn notice(obj: &OrderObject, notice: &Notice, now: i64) -> Result<(), Error> {
+    let store = obj.store()?;
+    let order = store.load()?.ok_or_else(|| ApiError::new(ResultCode::ProviderBadReply, "unknown order"))?;
+    let changes = reconcile::accept_notice(&order, notice, now)?;
+    obj.log_applied(&store.apply(changes, now)?);
+    Ok(())
+}
+
+/// The buyer's verified return from a cashier: the trade asked about (a return proves
+/// nothing by itself), then the merchant's page with the order's state.
+pub async fn buyer_return(obj: &OrderObject, config: &Config, notice: &Notice, now: i64) -> Result<String, Error> {
+    let order = obj.store()?.load_existing()?;
+    let Notice::Trade(facts) = notice else {
+        return Err(ApiError::new(ResultCode::ProviderBadReply, "a return names a trade").into());
+    };
+    if !order.has_trade(facts.provider, &facts.trade_no) {
+        return Err(ApiError::new(ResultCode::ProviderBadReply, "return for another order").into());
+    }
+    let order = match drive(obj, config, &mut Check::trade(facts.provider, &facts.trade_no), now).await {
+        Ok(applied) => applied.order,
+        Err(_) => obj.store()?.load_existing()?,
+    };
+    let return_url = order.return_url.as_deref().ok_or_else(Error::order_not_found)?;
+    Ok(policy::return_location(return_url, &order))
+}

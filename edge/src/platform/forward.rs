@@ -1,0 +1,66 @@
+//! Reaching an order's object from a route: `ORDER.idFromName(order_no)` and one internal
+//! request. The object answers JSON with the HTTP status of its result code.
+
+use paycore::OrderNo;
+use worker::{Method, Request, RequestInit, Response, Stub};
+
+use super::Error;
+use super::config::Config;
+
+fn stub(config: &Config, order_no: &OrderNo) -> Result<Stub, Error> {
+    let namespace = config.env().durable_object("ORDER").map_err(Error::storage)?;
+    namespace.id_from_name(order_no.as_str()).and_then(|id| id.get_stub()).map_err(Error::storage)
+}
+
+async fn call(config: &Config, order_no: &OrderNo, path: &str, body: Option<&[u8]>) -> Result<Response, Error> {
+    call_with(config, order_no, path, body, None).await
+}
+
+async fn call_with(
+    config: &Config,
+    order_no: &OrderNo,
+    path: &str,
+    body: Option<&[u8]>,
+    allowed_origin: Option<&str>,
+) -> Result<Response, Error> {
+    let mut init = RequestInit::new();
+    if let Some(origin) = allowed_origin {
+        let headers = worker::Headers::new();
+        headers.set(super::reply::ALLOWED_ORIGIN_HEADER, origin).map_err(Error::storage)?;
+        init.with_headers(headers);
+    }
+    match body {
+        Some(body) => {
+            init.with_method(Method::Post).with_body(Some(js_sys::Uint8Array::from(body).into()));
+        }
+        None => {
+            init.with_method(Method::Get);
+        }
+    }
+    let req = Request::new_with_init(&format!("https://order{path}"), &init).map_err(Error::storage)?;
+    stub(config, order_no)?.fetch_with_request(req).await.map_err(Error::storage)
+}
+
+/// Sends `body` to the order's object at `path`: its status and JSON text.
+pub async fn to_order(config: &Config, order_no: &OrderNo, path: &str, body: &[u8]) -> Result<(u16, String), Error> {
+    let mut resp = call(config, order_no, path, Some(body)).await?;
+    let text = resp.text().await.map_err(Error::storage)?;
+    Ok((resp.status_code(), text))
+}
+
+/// A command for the order's object: its reply is the API's response, passed on as it is
+/// (with CORS for `allowed_origin`, added by the object).
+pub async fn command(
+    config: &Config,
+    order_no: &OrderNo,
+    body: &[u8],
+    allowed_origin: Option<&str>,
+) -> Result<Response, Error> {
+    call_with(config, order_no, "/api", Some(body), allowed_origin).await
+}
+
+/// A page's live-state WebSocket request, passed to the order's object as it came (the
+/// object answers 101 with its end of the socket).
+pub async fn socket(config: &Config, order_no: &OrderNo, req: Request) -> Result<Response, Error> {
+    stub(config, order_no)?.fetch_with_request(req).await.map_err(Error::storage)
+}

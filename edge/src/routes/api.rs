@@ -1,0 +1,69 @@
+//! `POST /api`, the command API. Commands are parsed and authorized here, then answered by
+//! the order's object (CORS included) or, for `ListOrders`, from the KV projection.
+//! [`route_api`] is the same decision as a synchronous call for the JavaScript shell
+//! (`edge/entry.js`), which reads the body and calls the object itself on the hot path.
+
+use paycore::api::{ApiError, ErrorReply, MAX_BODY_BYTES, ResultCode, Route};
+use wasm_bindgen::prelude::*;
+use worker::{Request, Response, Result};
+
+use super::read_body;
+use crate::order::list_orders;
+use crate::platform::config::Config;
+use crate::platform::{Error, forward, reply};
+
+/// `POST /api`: the reply, with CORS for an allowed origin.
+pub async fn post(mut req: Request, config: &Config) -> Result<Response> {
+    let origin = req.headers().get("origin")?;
+    let allowed = origin.as_deref().filter(|o| config.origin_allowed(o));
+    let answered = async {
+        let body = read_body(&mut req, MAX_BODY_BYTES)
+            .await
+            .map_err(|e| ApiError::new(ResultCode::MalformedJson, format!("could not read body: {e}")))?
+            .ok_or_else(|| ApiError::new(ResultCode::BodyTooLarge, format!("body exceeds {MAX_BODY_BYTES} bytes")))?;
+        let auth = req.headers().get("authorization")?;
+        let token = config.merchant_token();
+        match paycore::api::route(&body, token.as_ref().map(|t| t.expose()), auth.as_deref())? {
+            // The object's reply carries CORS already.
+            Route::Order(order_no) => {
+                Ok::<_, Error>((forward::command(config, &order_no, &body, allowed).await?, true))
+            }
+            Route::Listing(r) => Ok((reply::ok(&list_orders(config, &r).await?)?, false)),
+        }
+    }
+    .await;
+    match answered {
+        Ok((resp, true)) => Ok(resp),
+        Ok((resp, false)) => reply::allow_origin(resp, allowed),
+        Err(e) => reply::allow_origin(reply::error(&e.api())?, allowed),
+    }
+}
+
+/// Where an `/api` body goes, as one string (cheaper across the boundary than an object):
+/// `F<allowed origin>\n<order_no>` to forward to that order's object, `D<allowed origin>`
+/// for the Rust handler (`ListOrders` reads KV; an oversized body), or
+/// `R<allowed origin>\n<status> <JSON reply>` to answer now (a bad or unauthorized command).
+/// The allowed origin is empty when CORS does not apply.
+#[wasm_bindgen(js_name = routeApi)]
+pub fn route_api(
+    body: &[u8],
+    authorization: Option<String>,
+    origin: Option<String>,
+    merchant_token: Option<String>,
+    allowed_origins: Option<String>,
+) -> String {
+    let allowed = origin
+        .filter(|o| allowed_origins.as_deref().is_some_and(|list| paycore::http::origin_listed(list, o)))
+        .unwrap_or_default();
+    if body.len() > MAX_BODY_BYTES {
+        return format!("D{allowed}");
+    }
+    match paycore::api::route(body, merchant_token.as_deref(), authorization.as_deref()) {
+        Ok(Route::Order(order_no)) => format!("F{allowed}\n{order_no}"),
+        Ok(Route::Listing(_)) => format!("D{allowed}"),
+        Err(e) => {
+            let reply = serde_json::to_string(&ErrorReply::from(&e)).unwrap_or_default();
+            format!("R{allowed}\n{} {reply}", e.code.http_status())
+        }
+    }
+}
