@@ -1,6 +1,7 @@
-// The worker's module entry: a thin shell around the Rust worker (edge/build, made by
-// worker-build). On the hot path it does the I/O itself and asks Rust only synchronous
-// questions, because each Rust await of a JS promise costs 13–29 µs on workerd:
+// The worker's module entry: a thin shell around the Rust worker (edge/build: the
+// wasm-bindgen module scripts/build.mjs makes). On the hot path it does the I/O itself and
+// asks Rust only synchronous questions, because each Rust await of a JS promise costs
+// 13–29 µs on workerd:
 //
 // - POST /api: read the body here, ask routeApi() where the command goes, and pass it to
 //   the order's Durable Object (or answer the error it returns). ListOrders, oversized
@@ -9,14 +10,30 @@
 //   answerNow() from the stored order; everything else runs the object's Rust handler.
 //
 // Every decision (parsing, authorization, CORS, the reply) is Rust's; nothing here
-// changes an order.
-import RustWorker, { OrderObject as RustOrderObject } from "./build/index.js";
+// changes an order. A Rust panic traps the wasm instance: the next call starts a fresh
+// one (the instance's memory is only a cache; every order lives in its object's SQLite).
+import { OrderObject as RustOrderObject, __wbg_reset_state, __worker_init_state, fetch as rustFetch, routeApi } from "./build/index.js";
 
-// worker-build puts the Rust exports other than the handlers on its entrypoint's
-// prototype; routeApi is a plain function there.
-const routeApi = RustWorker.prototype.routeApi;
 const MAX_BODY_BYTES = 8 * 1024;
 const ALLOWED_ORIGIN_HEADER = "x-paybridge-allowed-origin";
+const instance = __worker_init_state();
+
+/** Replaces a trapped wasm instance before the next call into Rust. */
+function fresh() {
+  if (instance.criticalError) {
+    console.log("Reinitializing Wasm application");
+    __wbg_reset_state();
+    instance.criticalError = false;
+    instance.instanceId++;
+  }
+}
+
+function trapped(e) {
+  if (e instanceof WebAssembly.RuntimeError) instance.criticalError = true;
+  throw e;
+}
+
+addEventListener("error", (e) => e.error instanceof WebAssembly.RuntimeError && (instance.criticalError = true));
 
 function json(status, body, allowedOrigin) {
   const headers = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
@@ -35,13 +52,19 @@ function isApiPost(request) {
 
 export default {
   async fetch(request, env, ctx) {
-    if (!isApiPost(request)) return new RustWorker(ctx, env).fetch(request);
+    fresh();
+    if (!isApiPost(request)) return rustFetch(request, env, ctx).catch(trapped);
     // Bytes, not text(): a BOM or invalid UTF-8 must reach the parser as sent.
     const body = new Uint8Array(await request.arrayBuffer());
     // "F<origin>\n<order_no>" forward, "D<origin>" delegate, "R<origin>\n<status> <json>" reply.
-    const route = routeApi(body, request.headers.get("authorization") ?? undefined, request.headers.get("origin") ?? undefined, env.MERCHANT_TOKEN, env.ALLOWED_ORIGINS);
+    let route;
+    try {
+      route = routeApi(body, request.headers.get("authorization") ?? undefined, request.headers.get("origin") ?? undefined, env.MERCHANT_TOKEN, env.ALLOWED_ORIGINS);
+    } catch (e) {
+      trapped(e);
+    }
     const kind = route[0];
-    if (kind === "D") return new RustWorker(ctx, env).fetch(new Request(request, { body }));
+    if (kind === "D") return rustFetch(new Request(request, { body }), env, ctx).catch(trapped);
     const newline = route.indexOf("\n");
     const allowedOrigin = route.slice(1, newline);
     const rest = route.slice(newline + 1);
@@ -56,23 +79,44 @@ export default {
 
 // The order's Durable Object: the Rust object, with state polls answered synchronously.
 export class OrderObject {
+  #state;
+  #env;
+  #rust;
+  #instanceId = -1;
+
   constructor(state, env) {
-    this.rust = new RustOrderObject(state, env);
+    this.#state = state;
+    this.#env = env;
     // Live-state sockets (accepted by the Rust object, hibernatable): a page's keep-alive
     // "ping" is answered by the runtime without waking the object.
     state.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
   }
 
+  /** The Rust object of the current wasm instance (made again after a trap). */
+  get rust() {
+    fresh();
+    if (this.#instanceId !== instance.instanceId) {
+      this.#rust = new RustOrderObject(this.#state, this.#env);
+      this.#instanceId = instance.instanceId;
+    }
+    return this.#rust;
+  }
+
   async fetch(request) {
-    if (request.method !== "POST" || request.url !== "https://order/api") return this.rust.fetch(request);
+    if (request.method !== "POST" || request.url !== "https://order/api") return this.rust.fetch(request).catch(trapped);
     const body = new Uint8Array(await request.arrayBuffer());
-    const answer = this.rust.answerNow(body);
+    let answer;
+    try {
+      answer = this.rust.answerNow(body);
+    } catch (e) {
+      trapped(e);
+    }
     if (answer !== undefined) return json(200, answer, request.headers.get(ALLOWED_ORIGIN_HEADER));
-    return this.rust.fetch(new Request(request, { body }));
+    return this.rust.fetch(new Request(request, { body })).catch(trapped);
   }
 
   alarm() {
-    return this.rust.alarm();
+    return this.rust.alarm().catch(trapped);
   }
 
   // A page cannot change an order: what it sends on its live socket is ignored.

@@ -1,15 +1,16 @@
-// Builds the worker (edge/ → edge/build with worker-build) and the SDK (sdk/ → pkg/ with
-// wasm-pack, web and bundler targets; a copy for the demo page in www/sdk/).
+// Builds the worker (edge/ → edge/build) and the SDK (sdk/ → pkg/dist: web, bundler and
+// node builds; a copy of the web build for the demo page in www/sdk/) with cargo and the
+// pinned wasm-bindgen CLI alone: no worker-build, no wasm-pack (both were compiled from
+// source on a fresh machine for what three commands do).
 // Usage: node scripts/build.mjs [worker] [sdk]   (both when none is named)
-// Every tool comes from this machine (see scripts/setup.mjs); nothing is downloaded.
+// A step whose input did not change since the last build is skipped (wrangler runs the
+// worker build before every deploy or dry run).
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { buildSync } from "esbuild";
-import { toolEnv } from "./tools.mjs";
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+import { cargoBin, root, toolEnv } from "./tools.mjs";
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", env: toolEnv(), cwd: root, ...opts });
@@ -19,13 +20,37 @@ function run(cmd, args, opts = {}) {
   }
 }
 
-const WASM_FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue"];
+const WASM_FEATURES = ["--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext", "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "--enable-exception-handling"];
+const wasmOpt = join(root, "node_modules/.bin/wasm-opt");
+const wasmBindgen = join(cargoBin, "wasm-bindgen");
+const target = (crate) => join(root, "target/wasm32-unknown-unknown/release", `${crate}.wasm`);
+const digest = (path) => createHash("sha256").update(readFileSync(path)).digest("hex");
+
+/** Runs `make` unless `stamp` records the same input digest; returns whether it ran. */
+function unlessUnchanged(stamp, input, make) {
+  const key = digest(input);
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === key) return false;
+  make();
+  writeFileSync(stamp, key);
+  return true;
+}
 
 export function buildWorker() {
-  run("worker-build", ["--release"], { cwd: join(root, "edge") });
-  // worker-build keeps the name section (about 100 KB); the bundle ships without it.
-  const wasm = join(root, "edge/build/index_bg.wasm");
-  run(join(root, "node_modules/.bin/wasm-opt"), [wasm, "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", wasm]);
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "payworker", "--lib"]);
+  const out = join(root, "edge/build");
+  mkdirSync(out, { recursive: true });
+  unlessUnchanged(join(out, ".source"), target("payworker"), () => {
+    const glue = join(root, "target/edge-glue");
+    rmSync(glue, { recursive: true, force: true });
+    // The worker crate's panic recovery: a trapped instance is replaced (edge/entry.js).
+    run(wasmBindgen, [target("payworker"), "--out-dir", glue, "--out-name", "index", "--target", "module", "--no-typescript", "--experimental-reset-state-function", "--force-enable-abort-handler"]);
+    // One module for the glue and its inline snippets; the wasm stays a module of its own
+    // (workerd compiles it once). `import source` is what wrangler and Miniflare load as
+    // a plain wasm import.
+    writeFileSync(join(glue, "index.js"), readFileSync(join(glue, "index.js"), "utf8").replace("import source wasmModule", "import wasmModule"));
+    buildSync({ entryPoints: [join(glue, "index.js")], bundle: true, format: "esm", external: ["./index_bg.wasm", "cloudflare:*"], outfile: join(out, "index.js"), logLevel: "warning" });
+    run(wasmOpt, [join(glue, "index_bg.wasm"), "-O", "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", join(out, "index_bg.wasm")]);
+  });
 }
 
 // The package's entry per target: the JavaScript shell (sdk/js/paybridge.js) over the
@@ -36,26 +61,33 @@ const TARGET_EXPORTS = {
   nodejs: 'export { verifyWebhook } from "./paybridge_wasm.js";\n',
 };
 
+function bindSdk(wasm, targetName, out) {
+  rmSync(out, { recursive: true, force: true });
+  run(wasmBindgen, [wasm, "--out-dir", out, "--out-name", "paybridge_wasm", "--target", targetName]);
+  // -Oz to a fixed point; Rust's data and stack start at 1 MiB, so the low 1 KiB is unused
+  // (lets wasm-opt fold constant addresses into offsets). About 300 B of gzip.
+  const bg = join(out, "paybridge_wasm_bg.wasm");
+  run(wasmOpt, [bg, "-Oz", "--converge", "--low-memory-unused", "--strip-debug", "--strip-producers", ...WASM_FEATURES.slice(0, -1), "-o", bg]);
+  // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
+  // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.
+  const glueTypes = join(out, "paybridge_wasm.d.ts");
+  writeFileSync(glueTypes, `/// <reference lib="esnext.disposable" />\n${readFileSync(glueTypes, "utf8")}`);
+}
+
 export function buildSdk() {
   // web and bundler: the checkout page's client. nodejs: the merchant's backend, with
   // verifyWebhook (feature `webhook`), CommonJS that plain Node loads with no flags.
   const shell = readFileSync(join(root, "sdk/js/paybridge.js"), "utf8");
   const shellTypes = readFileSync(join(root, "sdk/js/paybridge.d.ts"), "utf8");
-  for (const target of ["web", "bundler", "nodejs"]) {
-    const out = join(root, "pkg", { web: "dist/web", bundler: "dist/bundler", nodejs: "dist/node" }[target]);
-    rmSync(out, { recursive: true, force: true });
-    const features = target === "nodejs" ? ["--", "--features", "webhook"] : [];
-    run("wasm-pack", ["build", "sdk", "--release", "--mode", "no-install", "--target", target, "--out-dir", out, "--out-name", "paybridge_wasm", ...features]);
-    // -Oz to a fixed point; Rust's data and stack start at 1 MiB, so the low 1 KiB is unused
-    // (lets wasm-opt fold constant addresses into offsets). About 300 B of gzip.
-    run(join(root, "node_modules/.bin/wasm-opt"), [join(out, "paybridge_wasm_bg.wasm"), "-Oz", "--converge", "--low-memory-unused", "--strip-debug", "--strip-producers", ...WASM_FEATURES, "-o", join(out, "paybridge_wasm_bg.wasm")]);
-    for (const extra of ["package.json", ".gitignore", "README.md"]) rmSync(join(out, extra), { force: true });
-    // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
-    // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.
-    const glueTypes = join(out, "paybridge_wasm.d.ts");
-    writeFileSync(glueTypes, `/// <reference lib="esnext.disposable" />\n${readFileSync(glueTypes, "utf8")}`);
-    const entry = shell + TARGET_EXPORTS[target];
-    if (target === "nodejs") {
+  const browserWasm = join(root, "target/sdk-browser.wasm");
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "paysdk", "--lib"]);
+  cpSync(target("paysdk"), browserWasm);
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "paysdk", "--lib", "--features", "webhook"]);
+  for (const targetName of ["web", "bundler", "nodejs"]) {
+    const out = join(root, "pkg", { web: "dist/web", bundler: "dist/bundler", nodejs: "dist/node" }[targetName]);
+    bindSdk(targetName === "nodejs" ? target("paysdk") : browserWasm, targetName, out);
+    const entry = shell + TARGET_EXPORTS[targetName];
+    if (targetName === "nodejs") {
       // The package is "type": "module"; the Node build is CommonJS: the shell and the glue
       // bundled into one CommonJS file that loads the wasm next to it.
       const glue = join(out, "paybridge_wasm.js");
@@ -66,7 +98,7 @@ export function buildSdk() {
       writeFileSync(join(out, "paybridge.d.ts"), shellTypes);
     } else {
       writeFileSync(join(out, "paybridge.js"), entry);
-      writeFileSync(join(out, "paybridge.d.ts"), target === "web" ? `${shellTypes}export { default, initSync } from "./paybridge_wasm.js";\n` : shellTypes);
+      writeFileSync(join(out, "paybridge.d.ts"), targetName === "web" ? `${shellTypes}export { default, initSync } from "./paybridge_wasm.js";\n` : shellTypes);
     }
   }
   const demo = join(root, "www/sdk");
@@ -79,8 +111,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const what = process.argv.slice(2);
   if (what.length === 0 || what.includes("worker")) buildWorker();
   if (what.length === 0 || what.includes("sdk")) buildSdk();
-  if (!existsSync(join(root, "edge/build/index.js")) && (what.length === 0 || what.includes("worker"))) {
-    console.error("build: edge/build/index.js is missing");
-    process.exit(1);
-  }
 }

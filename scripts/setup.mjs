@@ -1,7 +1,8 @@
 // Installs what `npm test` and `npm run dev` need on a fresh Debian machine, and skips
 // what is already there. Only the package registries are used (crates.io, npm, Debian).
 //   rustup target wasm32-unknown-unknown
-//   cargo install: wasm-bindgen-cli (= the pinned wasm-bindgen), worker-build, wasm-pack
+//   cargo install: wasm-bindgen-cli (= the pinned wasm-bindgen); scripts/build.mjs does the
+//   rest with cargo and it (no worker-build, no wasm-pack)
 //   npm ci (wrangler, Node 22, binaryen's wasm-opt, playwright-core, jsqr, …)
 //   apt: chromium (browser tests), wrk (benchmarks, with --bench)
 import { spawnSync } from "node:child_process";
@@ -13,8 +14,6 @@ import { cargoBin, root, toolEnv } from "./tools.mjs";
 export const WASM_BINDGEN = "0.2.130";
 const CARGO_TOOLS = [
   { bin: "wasm-bindgen", crate: "wasm-bindgen-cli", version: WASM_BINDGEN, locked: false }, // its lock wants a crate this registry lacks
-  { bin: "worker-build", crate: "worker-build", version: "0.8.7", locked: true },
-  { bin: "wasm-pack", crate: "wasm-pack", version: "0.15.1", locked: true },
 ];
 
 function sh(cmd, args, opts = {}) {
@@ -51,7 +50,6 @@ export function setup({ browsers = true, bench = false } = {}) {
       if (have.includes(t.version)) return;
       const args = ["install", t.crate, "--version", t.version, "--force"];
       if (t.locked) args.push("--locked");
-      // A shared target dir lets the three installs reuse each other's dependencies.
       sh("cargo", args, { env: toolEnv({ CARGO_TARGET_DIR: join(root, "target/tool-install") }) });
     });
   }

@@ -1,6 +1,5 @@
-// Where the build tools live, and the environment that keeps them offline:
-// worker-build would download wasm-bindgen, binaryen and esbuild; Miniflare would fetch
-// cf.json; wrangler would send metrics. Each is pointed at what this machine has.
+// Where the build tools live, and the environment that keeps them offline: Miniflare would
+// fetch cf.json; wrangler would send metrics.
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -16,9 +15,6 @@ export function toolEnv(extra = {}) {
   return {
     ...process.env,
     PATH: [cargoBin, bin, process.env.PATH].join(":"),
-    WASM_BINDGEN_BIN: join(cargoBin, "wasm-bindgen"),
-    WASM_OPT_BIN: join(bin, "wasm-opt"),
-    ESBUILD_BIN: join(root, "node_modules/@esbuild/linux-x64/bin/esbuild"),
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
     WRANGLER_SEND_METRICS: "false",
     WRANGLER_LOG: process.env.WRANGLER_LOG ?? "warn",

@@ -44,6 +44,11 @@ function scripted(replies, { delay = 5 } = {}) {
 
 const client = (fetch, endpoint = "https://pay.example.com/") => new PayClient({ endpoint, fetch });
 
+async function until(ok, ms = 5_000) {
+  const end = Date.now() + ms;
+  while (!ok() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+}
+
 async function rejects(promise) {
   try {
     await promise;
@@ -239,12 +244,24 @@ describe("pollState live", () => {
 
   it("drops a socket that sends another order's state, and carries on by polling", async () => {
     const no = "order_0003";
-    onConnection = (ws) => ws.send(JSON.stringify(state(1, { order_no: "someone_else1" })));
-    const { fetch, calls } = scripted([state(0, { order_no: no }), state(1, { order_no: no })]);
-    const final = await client(fetch, `http://127.0.0.1:${port}/`).pollState(no);
+    // The socket says "paid" for another order; only polls about this order say paid, and
+    // only once the client has had that foreign message (so the paid it resolves with can
+    // only have come from a poll).
+    let foreignSent = false;
+    let dropped = 0;
+    onConnection = (ws) => {
+      ws.send(JSON.stringify(state(1, { order_no: "someone_else1" })));
+      foreignSent = true;
+      ws.on("close", () => dropped++);
+    };
+    const { fetch } = scripted([() => state(foreignSent ? 1 : 0, { order_no: no })]);
+    const seen = [];
+    const final = await client(fetch, `http://127.0.0.1:${port}/`).pollState(no, { onUpdate: (s) => seen.push(s) });
     assert.equal(final.state, "paid");
     assert.equal(final.transport, "polling", "the foreign 'paid' was not believed");
-    assert.equal(calls.length, 2);
+    assert.ok(seen.every((s) => s.orderNo === no), "no update about another order");
+    await until(() => dropped >= 1);
+    assert.ok(dropped >= 1, "the client closed the socket that lied");
   });
 
   it("falls back to polling when the server drops the socket, and reconnects", async () => {
