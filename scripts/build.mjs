@@ -56,10 +56,34 @@ export function buildWorker() {
 // The package's entry per target: the JavaScript shell (sdk/js/paybridge.js) over the
 // wasm-bindgen glue (paybridge_wasm.js), plus what that target adds.
 const TARGET_EXPORTS = {
-  web: 'export { default, initSync } from "./paybridge_wasm.js";\n',
+  web: "",
   bundler: "",
   nodejs: 'export { verifyWebhook } from "./paybridge_wasm.js";\n',
 };
+
+/** Renames the wasm's imports and exports to one or two letters (wasm-opt's
+ * minify pass) and the glue with them: the hashed wasm-bindgen names appear in the wasm and
+ * in the JavaScript, and are most of what the page downloads for the glue. The web build's
+ * import module is renamed too; the bundler build keeps it (bundlers resolve it). */
+function minifyNames(out, renameModules) {
+  const bg = join(out, "paybridge_wasm_bg.wasm");
+  const pass = renameModules ? "--minify-imports-and-exports-and-modules" : "--minify-imports-and-exports";
+  const r = spawnSync(wasmOpt, [bg, pass, ...WASM_FEATURES.slice(0, -1), "-o", bg], { env: toolEnv(), cwd: root, encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`build: wasm-opt ${pass} failed: ${r.stderr}`);
+  const map = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
+  // The (one) import module's new name, read from the module itself (the map omits it).
+  const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(bg))).map((i) => i.module));
+  const [oldModule] = new Set(map.imports.map(([module]) => module));
+  if (modules.size !== 1) throw new Error(`build: expected one wasm import module, found ${[...modules]}`);
+  for (const file of ["paybridge_wasm.js", "paybridge_wasm_bg.js"].map((f) => join(out, f)).filter(existsSync)) {
+    let js = readFileSync(file, "utf8");
+    // Import names are hashed or __wbindgen_-prefixed: unique wherever they appear.
+    for (const [, name, short] of map.imports) js = js.replace(new RegExp(`\\b${name}\\b`, "g"), short);
+    if (renameModules) js = js.replaceAll(`"${oldModule}": import0`, `"${[...modules][0]}": import0`);
+    for (const [name, short] of map.exports) js = js.replace(new RegExp(`\\bwasm\\.${name}\\b`, "g"), `wasm.${short}`);
+    writeFileSync(file, js);
+  }
+}
 
 function bindSdk(wasm, targetName, out) {
   rmSync(out, { recursive: true, force: true });
@@ -68,6 +92,7 @@ function bindSdk(wasm, targetName, out) {
   // (lets wasm-opt fold constant addresses into offsets). About 300 B of gzip.
   const bg = join(out, "paybridge_wasm_bg.wasm");
   run(wasmOpt, [bg, "-Oz", "--converge", "--low-memory-unused", "--strip-debug", "--strip-producers", ...WASM_FEATURES.slice(0, -1), "-o", bg]);
+  if (targetName !== "nodejs") minifyNames(out, targetName === "web");
   // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
   // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.
   const glueTypes = join(out, "paybridge_wasm.d.ts");
@@ -98,7 +123,7 @@ export function buildSdk() {
       writeFileSync(join(out, "paybridge.d.ts"), shellTypes);
     } else {
       writeFileSync(join(out, "paybridge.js"), entry);
-      writeFileSync(join(out, "paybridge.d.ts"), targetName === "web" ? `${shellTypes}export { default, initSync } from "./paybridge_wasm.js";\n` : shellTypes);
+      writeFileSync(join(out, "paybridge.d.ts"), shellTypes);
     }
   }
   const demo = join(root, "www/sdk");

@@ -55,7 +55,7 @@ async function createOrder() {
 }
 
 async function payWithWechat(orderNo) {
-  const { codeUrl, expiresAt } = await client.wechatPay({ orderNo });
+  const { qrCode: codeUrl, expiresAt } = await client.wechatPay({ orderNo });
   $("checkout").hidden = true;
   $("wechat-panel").hidden = false;
   const qr = mountQr($("qr"), codeUrl, { size: 240 });
@@ -88,7 +88,7 @@ async function payWithWechat(orderNo) {
       setStatus(s.state);
       setTransport(s.transport);
     };
-    const final = await client.pollState(orderNo, { signal: poll.signal, onUpdate, live });
+    const final = await client.pollState({ orderNo, signal: poll.signal, onUpdate, live });
     setStatus(final.state);
     setTransport(final.transport);
     if (final.state === "paid") $("qr").classList.add("done");
@@ -106,7 +106,7 @@ async function pay() {
     const order = await createOrder();
     const type = Number(document.querySelector("input[name=method]:checked").value);
     if (type === 1) {
-      const { alipayUrl } = await client.pay({ orderNo: order.order_no, type: 1, returnUrl: `${location.origin}/result` });
+      const { alipayUrl } = await client.pay({ orderNo: order.order_no, wallet: "alipay", returnUrl: `${location.origin}/result` });
       $("pay-button").textContent = t("redirecting");
       location.assign(alipayUrl);
     } else {

@@ -36,7 +36,7 @@ async function showTold() {
 }
 
 try {
-  const final = await client.pollState(orderNo, { onUpdate: (s) => s.state !== "waiting" && show(s.state) });
+  const final = await client.pollState({ orderNo, onUpdate: (s) => s.state !== "waiting" && show(s.state) });
   show(final.state);
   if (final.state === "paid") await showTold();
 } catch (e) {

@@ -2,9 +2,49 @@
 // only what JavaScript must: fetch, the order's WebSocket, timers and promises. Every
 // decision (validating arguments, building commands, reading replies, what pollState does
 // next, the QR code) is a synchronous call into Rust.
-import { Watch, clientSetup, command, failure, read, renderQr } from "./paybridge_wasm.js";
+import * as wasm from "./paybridge_wasm.js";
 
-export { renderQr };
+/** Every rejection and throw of the SDK: `code` is the API's `result`, or a client code
+ * (-3 bad argument, -13 expired, -30 network, -31 unreadable reply, -32 aborted). */
+export class PayError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = code === -32 ? "AbortError" : "PayError";
+    this.code = code;
+  }
+}
+
+// Rust builds its errors as plain Errors with a `code`; they are PayErrors from here on.
+const payError = (e) => (e && typeof e.code === "number" && !(e instanceof PayError) ? Object.setPrototypeOf(e, PayError.prototype) : e);
+const sdk = (fn) => (...args) => {
+  try {
+    return fn(...args);
+  } catch (e) {
+    throw payError(e);
+  }
+};
+
+// The web build's wasm is fetched by init(); the bundler and Node builds have it on import.
+let ready = typeof wasm.default !== "function";
+let loading;
+
+/** Loads the SDK's wasm (web build). A client calls it itself on first use; call it first to
+ * use renderQr/mountQr before any client call. */
+export function init(input) {
+  loading ??= ready ? Promise.resolve() : wasm.default(input).then(() => void (ready = true));
+  return loading;
+}
+
+/** init() with the wasm module given (synchronous). */
+export function initSync(module) {
+  if (!ready) wasm.initSync(module);
+  ready = true;
+}
+
+export default init;
+
+/** The QR code of `text` as an SVG string. */
+export const renderQr = sdk((text, options) => wasm.renderQr(text, options));
 
 /** Renders the QR code of `text` into `element` (replacing its content); returns it. */
 export function mountQr(element, text, options) {
@@ -26,17 +66,31 @@ const SOCKET_OPEN = 3;
 const SOCKET_CLOSED = 4;
 const PONG = 5;
 const TICK = 6;
+// Commands by number (sdk/src/lib.rs `kinds`).
+const PAY = 0;
+const WECHAT_PAY = 1;
+const ALIPAY_QR = 2;
+const STATE = 3;
 
 export class PayClient {
+  #options;
   #api;
-  #endpoint;
-  #fetch;
 
+  /** Checks the options at once when the wasm is loaded, else on first use. */
   constructor(options) {
-    this.#api = clientSetup(options, globalThis.fetch);
-    // Checked by clientSetup: an http(s) endpoint, and a fetch function.
-    this.#endpoint = options.endpoint;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#options = options;
+    if (ready) this.#setup();
+  }
+
+  #setup() {
+    // An http(s) endpoint and a fetch function, checked by Rust.
+    this.#api ??= sdk(wasm.clientSetup)(this.#options, globalThis.fetch);
+    return this.#api;
+  }
+
+  async #ready() {
+    await init();
+    return this.#setup();
   }
 
   /** The worker's `/api` URL this client calls. */
@@ -46,52 +100,62 @@ export class PayClient {
 
   /** POSTs a command body; resolves with the reply's JSON (read by Rust). */
   async #call(body, signal) {
+    const api = this.#api;
     let response;
     try {
       // A string body goes as text/plain;charset=UTF-8 by default: a "simple" request, with
       // no CORS preflight round trip.
-      response = await (0, this.#fetch)(this.#api, { method: "POST", body, cache: "no-store", signal });
+      response = await (0, this.#options.fetch ?? globalThis.fetch)(api, { method: "POST", body, cache: "no-store", signal });
     } catch (e) {
-      throw failure(this.#api, 0, e, signal?.aborted === true);
+      throw payError(wasm.failure(api, 0, e, signal?.aborted === true));
     }
     try {
       return await response.json();
     } catch (e) {
-      throw failure(this.#api, response.status, e, signal?.aborted === true);
+      throw payError(wasm.failure(api, response.status, e, signal?.aborted === true));
     }
   }
 
-  // Commands by number (sdk/src/lib.rs `command`): 0 Pay, 1 WechatPay, 2 AlipayQr, 3 WechatPayState.
-  async #ask(kind, arg, signal) {
-    return read(kind, await this.#call(command(kind, arg), signal), kind ? 0 : arg.type);
+  async #ask(kind, options) {
+    await this.#ready();
+    const body = sdk(wasm.command)(kind, options);
+    return sdk(wasm.read)(kind, await this.#call(body, options?.signal), options);
   }
 
-  /** `Pay`: type 1 resolves `{ alipayUrl }`, type 2 `{ wechatPayUrl }`. */
+  /** `Pay`: `wallet: "alipay"` resolves `{ alipayUrl }`, `"wechat"` `{ qrCode, wechatPayUrl }`. */
   pay(options) {
-    return this.#ask(0, options, options?.signal);
+    return this.#ask(PAY, options);
   }
 
-  /** `WechatPay`: resolves `{ codeUrl, expiresAt }` (ms since the epoch). */
+  /** `WechatPay`: resolves `{ qrCode, expiresAt }` (ms since the epoch). */
   wechatPay(options) {
-    return this.#ask(1, options, options?.signal);
+    return this.#ask(WECHAT_PAY, options);
   }
 
   /** `AlipayQr`: resolves `{ qrCode, expiresAt }` (needs the worker's ALIPAY_API=openapi). */
   alipayQr(options) {
-    return this.#ask(2, options, options?.signal);
+    return this.#ask(ALIPAY_QR, options);
   }
 
-  /** `WechatPayState` once: the order's current state. */
-  getState(orderNo, options) {
-    return this.#ask(3, orderNo, options?.signal);
+  /** `WechatPayState` once: the order's current state. `getState({ orderNo })`; the older
+   * `getState(orderNo, options)` still works. */
+  getState(options, more) {
+    return this.#ask(STATE, typeof options === "string" ? { ...more, orderNo: options } : options);
   }
 
   /** Follows the order until it is paid, cancelled or refunded: over its WebSocket when the
-   * page can open one, by polling otherwise or while the socket is down. */
-  pollState(orderNo, options = {}) {
-    const { signal, onUpdate } = options;
-    const watch = new Watch(orderNo, this.#endpoint, Date.now());
-    const body = command(3, orderNo);
+   * page can open one, by polling otherwise or while the socket is down. `pollState({
+   * orderNo, … })`; the older `pollState(orderNo, options)` still works. */
+  async pollState(options, more) {
+    const opts = typeof options === "string" ? { ...more, orderNo: options } : options ?? {};
+    await this.#ready();
+    return this.#watch(opts);
+  }
+
+  #watch(opts) {
+    const { signal, onUpdate } = opts;
+    const watch = sdk((...a) => new wasm.Watch(...a))(opts.orderNo, this.#options.endpoint, Date.now());
+    const body = wasm.command(STATE, opts);
     let requests = new AbortController();
     let timer;
     let retry;
@@ -99,7 +163,7 @@ export class PayClient {
     let live = false;
     let over = false;
     let polling = false;
-    const useSocket = options.live !== false && typeof WebSocket === "function";
+    const useSocket = opts.live !== false && typeof WebSocket === "function";
 
     return new Promise((resolve, reject) => {
       const finish = (error) => {
@@ -112,10 +176,10 @@ export class PayClient {
         drop();
         const state = watch.report(true);
         watch.free();
-        if (error) reject(error);
+        if (error) reject(payError(error));
         else resolve(state);
       };
-      const abort = () => finish(failure(this.#api, 0, undefined, true));
+      const abort = () => finish(wasm.failure(this.#api, 0, undefined, true));
       const act = (next) => {
         if (over) return;
         if (next === DONE) return finish();

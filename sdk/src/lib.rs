@@ -60,18 +60,35 @@ pub fn client_setup(options: ClientOptionsJs, global_fetch: JsValue) -> Result<S
     Ok(paycore::http::join_url(&endpoint, "api"))
 }
 
-/// The body of a client method's command, validated as the worker would: by number (the
-/// shell's, smaller than names) 0 `Pay` and 1 `WechatPay`, 2 `AlipayQr` with the options
-/// object, 3 `WechatPayState` with the order number.
+/// The commands by the numbers the shell passes (`sdk/js/paybridge.js` `ask`): smaller than
+/// names on every checkout page. The native tests check the shell's table against these.
+pub mod kinds {
+    /// `Pay`.
+    pub const PAY: u8 = 0;
+    /// `WechatPay`.
+    pub const WECHAT_PAY: u8 = 1;
+    /// `AlipayQr`.
+    pub const ALIPAY_QR: u8 = 2;
+    /// `WechatPayState`.
+    pub const STATE: u8 = 3;
+}
+
+/// The wallet of `pay`'s options: `wallet: "alipay" | "wechat"`, or the spec's `type: 1 | 2`.
+fn wallet_of(options: &JsValue) -> Result<PayType, JsValue> {
+    match (js::get(options, "wallet").as_string().as_deref(), js::int(options, "type")) {
+        (Some("alipay"), None | Some(1)) | (None, Some(1)) => Ok(PayType::Alipay),
+        (Some("wechat"), None | Some(2)) | (None, Some(2)) => Ok(PayType::Wechat),
+        _ => Err(invalid("wallet must be alipay or wechat (type 1 or 2)")),
+    }
+}
+
+/// The body of a client method's command, validated as the worker would, by its number in
+/// [`kinds`], from the call's options object.
 #[wasm_bindgen(skip_typescript)]
 pub fn command(kind: u8, options: JsValue) -> Result<String, JsValue> {
     match kind {
-        0 => {
-            let pay_type = match js::int(&options, "type") {
-                Some(1) => PayType::Alipay,
-                Some(2) => PayType::Wechat,
-                _ => return Err(invalid("type must be 1 (Alipay) or 2 (WeChat Pay)")),
-            };
+        kinds::PAY => {
+            let pay_type = wallet_of(&options)?;
             let return_url = match js::get(&options, "returnUrl") {
                 v if v.is_undefined() || v.is_null() => None,
                 v => Some(v.as_string().ok_or_else(|| invalid("returnUrl must be a string"))?),
@@ -80,9 +97,9 @@ pub fn command(kind: u8, options: JsValue) -> Result<String, JsValue> {
             request.validate().map_err(|e| invalid(e.msg))?;
             Ok(command::pay(&request))
         }
-        1 => Ok(command::about("WechatPay", &order_no_of(&options)?)),
-        2 => Ok(command::about("AlipayQr", &order_no_of(&options)?)),
-        _ => Ok(command::about("WechatPayState", &order_no(&options)?)),
+        kinds::WECHAT_PAY => Ok(command::about("WechatPay", &order_no_of(&options)?)),
+        kinds::ALIPAY_QR => Ok(command::about("AlipayQr", &order_no_of(&options)?)),
+        _ => Ok(command::about("WechatPayState", &order_no_of(&options)?)),
     }
 }
 

@@ -42,37 +42,38 @@ pub fn failure(url: &str, status: u16, cause: JsValue, aborted: bool) -> JsValue
 /// What a client method resolves with, from its reply's JSON; throws the API's error when
 /// `result` is not 0.
 #[wasm_bindgen(skip_typescript)]
-pub fn read(kind: u8, json: JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
+pub fn read(kind: u8, json: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     check(&json)?;
     match kind {
-        0 => read_pay(&json, pay_type),
-        1 => read_code(&json, "code_url", "codeUrl"),
-        2 => read_code(&json, "qr_code", "qrCode"),
+        crate::kinds::PAY => read_pay(&json, crate::wallet_of(&options)?),
+        crate::kinds::WECHAT_PAY => read_code(&json, "code_url", true),
+        crate::kinds::ALIPAY_QR => read_code(&json, "qr_code", false),
         _ => Ok(state_object(&state_of(&json)?, None)),
     }
 }
 
-/// `client.pay()`'s result: the URL of the wallet asked for.
-fn read_pay(json: &JsValue, pay_type: u8) -> Result<JsValue, JsValue> {
+/// `client.pay()`'s result: the URL of the wallet asked for (WeChat's is a QR code's text).
+fn read_pay(json: &JsValue, wallet: PayType) -> Result<JsValue, JsValue> {
     let info = js::get(json, "pay_info");
-    let alipay_url = js::get(&info, "alipay_url").as_string();
-    let wechat_pay_url = js::get(&info, "wechat_pay_url").as_string();
-    let wanted = match PayType::try_from(pay_type) {
-        Ok(PayType::Alipay) => &alipay_url,
-        _ => &wechat_pay_url,
-    };
-    if wanted.is_none() {
-        return Err(bad_reply("pay_info"));
-    }
-    Ok(js::object(&[("alipayUrl", alipay_url.map(JsValue::from)), ("wechatPayUrl", wechat_pay_url.map(JsValue::from))]))
+    let field = if wallet == PayType::Alipay { "alipay_url" } else { "wechat_pay_url" };
+    let url = js::get(&info, field).as_string().ok_or_else(|| bad_reply("pay_info"))?;
+    let url = JsValue::from(url);
+    Ok(match wallet {
+        PayType::Alipay => js::object(&[("alipayUrl", Some(url))]),
+        PayType::Wechat => js::object(&[("wechatPayUrl", Some(url.clone())), ("qrCode", Some(url))]),
+    })
 }
 
-/// A QR code's reply: `client.wechatPay()`'s `{ codeUrl, expiresAt }`, `client.alipayQr()`'s
-/// `{ qrCode, expiresAt }` (ms).
-fn read_code(json: &JsValue, field: &str, name: &str) -> Result<JsValue, JsValue> {
-    let code = js::get(json, field).as_string().ok_or_else(|| bad_reply(field))?;
+/// A QR code's reply: `{ qrCode, expiresAt }` (ms); `client.wechatPay()`'s also carries the
+/// code as `codeUrl` (its older name).
+fn read_code(json: &JsValue, field: &str, also_code_url: bool) -> Result<JsValue, JsValue> {
+    let code = JsValue::from(js::get(json, field).as_string().ok_or_else(|| bad_reply(field))?);
     let expires_at = js::int(json, "expires_at").ok_or_else(|| bad_reply("expires_at"))?;
-    Ok(js::object(&[(name, Some(code.into())), ("expiresAt", Some(js::millis(expires_at)))]))
+    Ok(js::object(&[
+        ("qrCode", Some(code.clone())),
+        ("codeUrl", also_code_url.then_some(code)),
+        ("expiresAt", Some(js::millis(expires_at))),
+    ]))
 }
 
 /// A state reply (a poll's or a live message's), checked.

@@ -5,37 +5,45 @@
 use tsify::Tsify;
 use wasm_bindgen::prelude::*;
 
-/// `client.pay(options)`.
+/// `client.pay(options)`: the wallet by name (`wallet`), or by the spec's number (`type`).
 #[derive(Debug, Clone, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct PayOptions {
     /// The merchant's order number (created by the merchant's backend).
     pub order_no: String,
-    /// 1 = Alipay (redirect to `alipayUrl`), 2 = WeChat Pay (show `wechatPayUrl` as a QR code).
+    /// `"alipay"` (redirect to `alipayUrl`) or `"wechat"` (show `qrCode`).
+    #[tsify(optional, type = "\"alipay\" | \"wechat\"")]
+    pub wallet: Option<String>,
+    /// The spec's number for the wallet: 1 Alipay, 2 WeChat Pay (`wallet` reads better).
     #[serde(rename = "type")]
-    #[tsify(type = "1 | 2")]
-    pub pay_type: u8,
+    #[tsify(optional, type = "1 | 2")]
+    pub pay_type: Option<u8>,
     /// Alipay only, required there: where the buyer lands after paying.
     #[tsify(optional)]
     #[serde(default)]
     pub return_url: Option<String>,
 }
 
-/// What `client.pay()` resolves with: one of the two URLs.
+/// What `client.pay()` resolves with: the wallet's URL.
 #[derive(Debug, Clone, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct PayResult {
-    /// Type 1: send the buyer here (`location.assign(alipayUrl)`).
+    /// Alipay: send the buyer here (`location.assign(alipayUrl)`).
     #[tsify(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alipay_url: Option<String>,
-    /// Type 2: the `weixin://` URL to show as a QR code.
+    /// WeChat Pay: the `weixin://` URL, to show as a QR code (the same as `qrCode`).
     #[tsify(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wechat_pay_url: Option<String>,
+    /// WeChat Pay: the QR code's text.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_code: Option<String>,
 }
 
-/// `client.wechatPay(options)`.
+/// The options every call about one order takes: `wechatPay`, `alipayQr`, `getState`
+/// (and `pay`, `pollState` with more).
 #[derive(Debug, Clone, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct WechatPayOptions {
@@ -48,6 +56,9 @@ pub struct WechatPayOptions {
 #[serde(rename_all = "camelCase")]
 pub struct WechatPayResult {
     /// The `weixin://wxpay/bizpayurl?pr=…` text of the QR code.
+    pub qr_code: String,
+    /// The same text under its older name.
+    /// @deprecated Use `qrCode`.
     pub code_url: String,
     /// When the order stops accepting payment, in milliseconds since the epoch (use it
     /// for the countdown; never a hard-coded duration).
@@ -101,8 +112,16 @@ export interface ClientOptions {
   fetch?: typeof fetch;
 }
 
-/** Options of `client.pollState(orderNo, options)`. */
+/** Options of `client.getState(options)`: the order, and a signal. */
+export interface StateOptions extends RequestOptions {
+  /** The merchant's order number. */
+  orderNo: string;
+}
+
+/** Options of `client.pollState(options)` (or `pollState(orderNo, options)`). */
 export interface PollOptions {
+  /** The merchant's order number (the one-argument form). */
+  orderNo?: string;
   /** Stops at once (a request in flight is cancelled); the promise rejects with an
    * AbortError (code -32). */
   signal?: AbortSignal;
@@ -119,11 +138,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** Errors reject with this shape. `code` is the API's `result`, or a client code:
- * -30 network failure, -31 unreadable reply, -32 aborted, -13 the order expired. */
-export interface PayError extends Error {
-  code: number;
-}
 "#;
 
 #[wasm_bindgen]

@@ -22,6 +22,25 @@ const RECONNECT: f64 = -4.0;
 /// `closed()`: do not try the socket again.
 const NO_RETRY: f64 = -5.0;
 
+/// [`Watch::on`]'s events, by the numbers the shell passes.
+pub mod events {
+    /// A poll's reply.
+    pub const POLL_REPLY: u8 = 0;
+    /// A socket message.
+    pub const LIVE_MESSAGE: u8 = 1;
+    /// A poll failed.
+    pub const POLL_FAILED: u8 = 2;
+    /// The socket opened.
+    pub const SOCKET_OPEN: u8 = 3;
+    /// The socket closed or could not open.
+    pub const SOCKET_CLOSED: u8 = 4;
+    /// The socket answered a ping.
+    pub const PONG: u8 = 5;
+    /// Live: the timer fired (the match's last arm: any other number).
+    #[allow(dead_code)]
+    pub const TICK: u8 = 6;
+}
+
 fn code_of(next: Next) -> f64 {
     match next {
         Next::Done => DONE,
@@ -81,14 +100,14 @@ impl Watch {
     pub fn on(&mut self, event: u8, value: JsValue, now_ms: f64) -> Result<f64, JsValue> {
         let now = now_ms as u64;
         Ok(match event {
-            0 | 1 => self.state(&value, event == 1, now)?,
-            2 => {
+            events::POLL_REPLY | events::LIVE_MESSAGE => self.state(&value, event == events::LIVE_MESSAGE, now)?,
+            events::POLL_FAILED => {
                 let code = js::int(&value, "code").and_then(|c| i32::try_from(c).ok()).unwrap_or(codes::NETWORK);
                 code_of(self.watcher.on_error(code, now))
             }
-            3 => code_of(self.watcher.on_open(now)),
-            4 => self.watcher.on_close(value.is_truthy()).map_or(NO_RETRY, |ms| ms as f64),
-            5 => {
+            events::SOCKET_OPEN => code_of(self.watcher.on_open(now)),
+            events::SOCKET_CLOSED => self.watcher.on_close(value.is_truthy()).map_or(NO_RETRY, |ms| ms as f64),
+            events::PONG => {
                 self.watcher.on_heard();
                 0.0
             }
@@ -130,5 +149,42 @@ impl Watch {
         }
         self.last = Some(state);
         Ok(code_of(next))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `const NAME = value;` of the shell.
+    fn shell_const(name: &str) -> f64 {
+        let shell = include_str!("../js/paybridge.js");
+        let needle = format!("const {name} = ");
+        let at = shell.find(&needle).unwrap_or_else(|| panic!("the shell has no {name}")) + needle.len();
+        shell[at..].split(';').next().unwrap().trim().parse().unwrap()
+    }
+
+    #[test]
+    fn the_shells_number_tables_are_the_rusts() {
+        for (name, value) in
+            [("DONE", DONE), ("EXPIRED", EXPIRED), ("FAIL", FAIL), ("RECONNECT", RECONNECT), ("NO_RETRY", NO_RETRY)]
+        {
+            assert_eq!(shell_const(name), value, "{name}");
+        }
+        for (name, value) in [
+            ("POLL_REPLY", events::POLL_REPLY),
+            ("LIVE_MESSAGE", events::LIVE_MESSAGE),
+            ("POLL_FAILED", events::POLL_FAILED),
+            ("SOCKET_OPEN", events::SOCKET_OPEN),
+            ("SOCKET_CLOSED", events::SOCKET_CLOSED),
+            ("PONG", events::PONG),
+            ("TICK", events::TICK),
+            ("PAY", crate::kinds::PAY),
+            ("WECHAT_PAY", crate::kinds::WECHAT_PAY),
+            ("ALIPAY_QR", crate::kinds::ALIPAY_QR),
+            ("STATE", crate::kinds::STATE),
+        ] {
+            assert_eq!(shell_const(name), f64::from(value), "{name}");
+        }
     }
 }

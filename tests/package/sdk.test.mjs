@@ -11,7 +11,7 @@ import { WebSocketServer } from "ws";
 const root = join(import.meta.dirname, "../..");
 const sdk = await import(join(root, "pkg/dist/web/paybridge.js"));
 sdk.initSync({ module: readFileSync(join(root, "pkg/dist/web/paybridge_wasm_bg.wasm")) });
-const { PayClient, renderQr, mountQr } = sdk;
+const { PayClient, PayError, renderQr, mountQr } = sdk;
 
 const NO = "order_0001";
 const now = () => Math.floor(Date.now() / 1000);
@@ -78,12 +78,12 @@ describe("PayClient", () => {
     ]);
     const c = client(fetch);
     assert.deepEqual(await c.pay({ orderNo: NO, type: 1, returnUrl: "https://shop.example/done?a=\"b\"" }), { alipayUrl: "https://openapi.alipay.com/x" });
-    assert.deepEqual(await c.pay({ orderNo: NO, type: 2 }), { wechatPayUrl: "weixin://wxpay/bizpayurl?pr=1" });
-    assert.deepEqual(await c.wechatPay({ orderNo: NO }), { codeUrl: "weixin://wxpay/bizpayurl?pr=2", expiresAt: 1_700_000_000_000 });
+    assert.deepEqual(await c.pay({ orderNo: NO, wallet: "wechat" }), { wechatPayUrl: "weixin://wxpay/bizpayurl?pr=1", qrCode: "weixin://wxpay/bizpayurl?pr=1" });
+    assert.deepEqual(await c.wechatPay({ orderNo: NO }), { qrCode: "weixin://wxpay/bizpayurl?pr=2", codeUrl: "weixin://wxpay/bizpayurl?pr=2", expiresAt: 1_700_000_000_000 });
     assert.deepEqual(await c.alipayQr({ orderNo: NO }), { qrCode: "https://qr.alipay.com/bax01", expiresAt: 1_700_000_001_000 });
     const mapi = await rejects(c.alipayQr({ orderNo: NO }));
-    assert.deepEqual([mapi.code, mapi.name], [-28, "PayError"]);
-    const s = await c.getState(NO);
+    assert.deepEqual([mapi.code, mapi.name, mapi instanceof PayError, mapi instanceof Error], [-28, "PayError", true, true]);
+    const s = await c.getState({ orderNo: NO });
     assert.equal(s.state, "paid");
     assert.equal(s.payState, 1);
     assert.deepEqual(calls.map((x) => x.body), [
@@ -102,18 +102,24 @@ describe("PayClient", () => {
     const c = client(fetch);
     for (const [call, why] of [
       [() => c.pay({ orderNo: NO, type: 3 }), "type"],
+      [() => c.pay({ orderNo: NO, wallet: "paypal" }), "wallet"],
+      [() => c.pay({ orderNo: NO, wallet: "alipay", type: 2 }), "wallet"],
+      [() => c.pay({ orderNo: NO }), "wallet"],
       [() => c.pay({ orderNo: NO, type: 1 }), "return_url"],
       [() => c.pay({ orderNo: NO, type: 1, returnUrl: "javascript:x" }), "return_url"],
       [() => c.pay({ orderNo: "x", type: 2 }), "order_no"],
       [() => c.wechatPay({ orderNo: 12345678 }), "orderNo"],
       [() => c.alipayQr({}), "orderNo"],
       [() => c.getState("bad order!"), "order_no"],
+      [() => c.getState({ orderNo: "bad order!" }), "order_no"],
+      [() => c.pollState("x"), "order_no"],
+      [() => c.pollState({ orderNo: "x" }), "order_no"],
     ]) {
       const e = await rejects(call());
       assert.equal(e.code, -3);
+      assert.ok(e instanceof PayError);
       assert.match(e.message, new RegExp(why));
     }
-    assert.throws(() => c.pollState("x"), (e) => e.code === -3);
     assert.equal(calls.length, 0);
   });
 
@@ -143,7 +149,7 @@ describe("pollState by polling", () => {
   it("resolves on paid with one request in flight, reporting each change once", async () => {
     const { fetch, calls } = scripted([state(0), state(0), state(1)]);
     const updates = [];
-    const final = await client(fetch).pollState(NO, { live: false, onUpdate: (s) => updates.push([s.state, s.transport]) });
+    const final = await client(fetch).pollState({ orderNo: NO, live: false, onUpdate: (s) => updates.push([s.state, s.transport]) });
     assert.equal(final.state, "paid");
     assert.deepEqual(updates, [["waiting", "polling"], ["paid", "polling"]]);
     assert.equal(calls.length, 3);
