@@ -9,8 +9,10 @@
 //! paysign webhook verify --secret S --header H [--timestamp NOW] < body
 //! ```
 //! ALG is `ALIPAY-MAPI-MD5`, `WXPAY-V2-MD5` or `WXPAY-V2-HMAC-SHA256`; the RSA algorithms
-//! (`ALIPAY-RSA2`, `WXPAY-V3-RSA`) and v3's `decrypt` are in [`rsa`]. Exit status: 0 ok /
-//! valid, 1 invalid signature, 2 bad usage or unreadable input (message on stderr).
+//! (`ALIPAY-RSA2`, `WXPAY-V3-RSA`, with OpenAPI responses and v3 replies checked as the
+//! worker checks them) and v3's `decrypt` are in [`rsa`]. Exit status: 0 ok / valid,
+//! 1 invalid (the worker's reason on stderr for those), 2 bad usage or unreadable input
+//! (message on stderr).
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -31,11 +33,15 @@ const USAGE: &str = "usage:
   paysign webhook verify --secret S --header H [--timestamp NOW]   < raw body
   paysign sign   --algorithm ALIPAY-RSA2 --key-file F                < params.json
   paysign verify --algorithm ALIPAY-RSA2 --key-file F                < notify form | params.json
+  paysign verify --algorithm ALIPAY-RSA2 --key-file F --response METHOD   < raw response body
   paysign sign   --algorithm WXPAY-V3-RSA --key-file F               < exact message
   paysign verify --algorithm WXPAY-V3-RSA --key-file F --signature S < exact message
+  paysign verify --algorithm WXPAY-V3-RSA --key-file F --timestamp T --nonce N --signature S
+                 [--serial X] [--now UNIX]                           < exact reply / notify body
   paysign decrypt --key APIV3KEY --nonce N --aad A                   < base64 ciphertext
 ALG: ALIPAY-MAPI-MD5 | WXPAY-V2-MD5 | WXPAY-V2-HMAC-SHA256
---key-file: PEM (PKCS#8/PKCS#1 private, SPKI public, X.509 certificate) or its bare base64";
+--key-file: PEM (PKCS#8/PKCS#1 private, SPKI public, X.509 certificate) or its bare base64
+--explain (sign, verify): the exact string signed, on stderr";
 
 /// A failure that ends the program with exit status 2.
 struct UsageError(String);

@@ -221,3 +221,257 @@ fn alipay_rsa2_notify_and_request_signatures() {
     assert_eq!(code, 0, "the RSA2 request signature is over the sorted, unencoded k=v string");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// Signs `message` with the private key in `pem` (paycore's native RSA, SHA256withRSA).
+fn rsa_sign(pem: &str, message: &str) -> String {
+    use base64::Engine;
+    use paycore::crypto::Crypto;
+    let key = paycore::keys::PrivateKey::parse(&std::fs::read_to_string(pem).unwrap()).unwrap();
+    let signature = paycore::crypto::native::NativeCrypto.rsa_sha256_sign(&key, message.as_bytes()).unwrap();
+    base64::engine::general_purpose::STANDARD.encode(signature)
+}
+
+/// A fresh directory for one test's files.
+fn scratch(test: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("paysign-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `tests/sandbox/alipay_sandbox_key.pem`: the sandbox's Alipay private key.
+fn sandbox_alipay_key() -> String {
+    format!("{}/../tests/sandbox/alipay_sandbox_key.pem", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A query answer's content as Alipay sends it: its exact text is what is signed, `\u`
+/// escapes included.
+const QUERY_CONTENT: &str = r#"{"code":"10000","msg":"Success","trade_no":"2026113022001468450512505578","out_trade_no":"order_0001","buyer_logon_id":"xud***@126.com","trade_status":"TRADE_SUCCESS","total_amount":"88.88","buyer_pay_amount":"88.88","send_pay_date":"2026-11-30 12:00:05","subject":"\u8ba2\u5355 order_0001"}"#;
+const CLOSE_CONTENT: &str =
+    r#"{"code":"10000","msg":"Success","trade_no":"2026113022001468450512505578","out_trade_no":"order_0001"}"#;
+
+#[test]
+fn alipay_openapi_response_over_its_exact_raw_text() {
+    let dir = scratch("openapi-response");
+    // The worker's ALIPAY_PUBLIC_KEY in .dev.vars.example (bare base64): the sandbox key's pair.
+    let vars = include_str!("../../.dev.vars.example");
+    let public = vars.lines().find_map(|l| l.strip_prefix("ALIPAY_PUBLIC_KEY=")).unwrap().trim();
+    let key = dir.join("alipay_public_key.txt");
+    std::fs::write(&key, public).unwrap();
+    let key = key.to_str().unwrap();
+    let verify = |method: &str, raw: &str| {
+        paysign(&["verify", "--algorithm", "ALIPAY-RSA2", "--key-file", key, "--response", method], raw)
+    };
+    let sign = rsa_sign(&sandbox_alipay_key(), QUERY_CONTENT);
+    let response = format!(r#"{{"alipay_trade_query_response":{QUERY_CONTENT},"sign":"{sign}"}}"#);
+
+    let (code, out, err) = verify("alipay.trade.query", &response);
+    assert_eq!((code, out.trim(), err.as_str()), (0, "valid", ""));
+    // What lies outside the signed value is not signed: layout, the order of the two, a
+    // trailing newline.
+    let laid_out = format!("{{\n  \"sign\": \"{sign}\",\n  \"alipay_trade_query_response\": {QUERY_CONTENT}\n}}\n");
+    assert_eq!(verify("alipay.trade.query", &laid_out).0, 0);
+    // --explain shows the exact text verified.
+    let (code, _, err) = paysign(
+        &["verify", "--algorithm", "ALIPAY-RSA2", "--key-file", key, "--response", "alipay.trade.query", "--explain"],
+        &response,
+    );
+    assert_eq!(code, 0);
+    assert!(err.contains(&format!("signed text ({} bytes): {QUERY_CONTENT}\n", QUERY_CONTENT.len())), "{err}");
+
+    let close_sign = rsa_sign(&sandbox_alipay_key(), CLOSE_CONTENT);
+    let close = format!(r#"{{"alipay_trade_close_response":{CLOSE_CONTENT},"sign":"{close_sign}"}}"#);
+    assert_eq!(verify("alipay.trade.close", &close).0, 0);
+
+    let refused = [
+        (
+            "one byte of the amount",
+            verify("alipay.trade.query", &response.replacen("88.88", "88.89", 1)),
+            "signature does not verify",
+        ),
+        // The same JSON value, re-serialised: not the text Alipay signed.
+        (
+            "escapes undone",
+            verify("alipay.trade.query", &response.replace(r"\u8ba2\u5355", "订单")),
+            "signature does not verify",
+        ),
+        (
+            "another response's sign",
+            verify("alipay.trade.query", &response.replace(&sign, &close_sign)),
+            "signature does not verify",
+        ),
+        ("the wrong method", verify("alipay.trade.pay", &response), "no signed response"),
+        ("a notify form", verify("alipay.trade.query", "trade_status=TRADE_SUCCESS&sign=abc"), "no signed response"),
+        (
+            "a sign that is not base64",
+            verify("alipay.trade.query", &response.replace(&sign, "not base64!")),
+            "signature does not verify",
+        ),
+    ];
+    for (case, (code, out, err), why) in refused {
+        assert_eq!((code, out.trim()), (1, "invalid"), "{case}: {err}");
+        assert!(err.starts_with("invalid: ") && err.contains(why), "{case}: {err}");
+    }
+    let (_, _, err) = verify("alipay.trade.pay", &response);
+    assert!(err.contains("\"alipay_trade_pay_response\""), "names the key it looked for: {err}");
+    // Alipay's key only: another key refuses the same response.
+    let (code, _, _) = paysign(
+        &[
+            "verify",
+            "--algorithm",
+            "ALIPAY-RSA2",
+            "--key-file",
+            &data("wechatpay_go_test_key.pub.pem"),
+            "--response",
+            "alipay.trade.query",
+        ],
+        &response,
+    );
+    assert_eq!(code, 1);
+
+    for args in [
+        vec!["sign", "--algorithm", "ALIPAY-RSA2", "--key-file", key, "--response", "alipay.trade.query"],
+        vec!["verify", "--algorithm", "ALIPAY-RSA2", "--key-file", key, "--response"],
+        vec!["verify", "--algorithm", "ALIPAY-RSA2", "--key-file", key, "--timestamp", "1764500000"],
+        vec!["verify", "--algorithm", "ALIPAY-RSA2", "--response", "alipay.trade.query"],
+    ] {
+        let (code, out, err) = paysign(&args, &response);
+        assert_eq!((code, out.as_str()), (2, ""), "{args:?}");
+        assert!(err.starts_with("paysign: "), "{err}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A v3 notify envelope as WeChat Pay's documentation shows it (the body is signed as is).
+const V3_NOTIFY: &str = r#"{"id":"EV-2018022511223320873","create_time":"2015-05-20T13:29:35+08:00","resource_type":"encrypt-resource","event_type":"TRANSACTION.SUCCESS","summary":"支付成功","resource":{"original_type":"transaction","algorithm":"AEAD_AES_256_GCM","ciphertext":"","associated_data":"","nonce":""}}"#;
+const V3_NONCE: &str = "593BEC0C930BF1AFEB40B4A08C8FB242";
+const V3_SERIAL: &str = "PUB_KEY_ID_0110000000000000000000000000";
+
+#[test]
+fn wechat_v3_reply_with_its_headers() {
+    let at: i64 = 1764500000;
+    // What WeChat signs: TIMESTAMP\nNONCE\nBODY\n, built here by hand.
+    let signature = rsa_sign(&data("wechatpay_go_test_key.pem"), &format!("{at}\n{V3_NONCE}\n{V3_NOTIFY}\n"));
+    let public = data("wechatpay_go_test_key.pub.pem");
+    let reply = |timestamp: &str, signature: &str, now: i64, body: &str| {
+        let now = now.to_string();
+        paysign(
+            &[
+                "verify",
+                "--algorithm",
+                "WXPAY-V3-RSA",
+                "--key-file",
+                &public,
+                "--timestamp",
+                timestamp,
+                "--nonce",
+                V3_NONCE,
+                "--signature",
+                signature,
+                "--serial",
+                V3_SERIAL,
+                "--now",
+                &now,
+            ],
+            body,
+        )
+    };
+    let ts = at.to_string();
+    for now in [at, at + 299, at - 299] {
+        let (code, out, err) = reply(&ts, &signature, now, V3_NOTIFY);
+        assert_eq!((code, out.trim(), err.as_str()), (0, "valid", ""), "now {now}");
+    }
+
+    let probe = format!("WECHATPAY/SIGNTEST/{signature}");
+    let refused = [
+        ("300 s later", reply(&ts, &signature, at + 300, V3_NOTIFY), "timestamp outside 300 s of now"),
+        ("300 s earlier", reply(&ts, &signature, at - 300, V3_NOTIFY), "timestamp outside 300 s of now"),
+        ("a day later", reply(&ts, &signature, at + 86400, V3_NOTIFY), "timestamp outside 300 s of now"),
+        ("a timestamp not a number", reply("1764500000.0", &signature, at, V3_NOTIFY), "timestamp outside 300 s"),
+        ("the probe", reply(&ts, &probe, at, V3_NOTIFY), "signature probe (WECHATPAY/SIGNTEST/) refused"),
+        (
+            "one byte of the body",
+            reply(&ts, &signature, at, &V3_NOTIFY.replace("EV-2018", "EV-2019")),
+            "signature does not verify",
+        ),
+        (
+            "a newline after the body",
+            reply(&ts, &signature, at, &format!("{V3_NOTIFY}\n")),
+            "signature does not verify",
+        ),
+        ("another timestamp", reply(&(at + 1).to_string(), &signature, at, V3_NOTIFY), "signature does not verify"),
+        ("a signature not base64", reply(&ts, "not base64!", at, V3_NOTIFY), "signature is not base64"),
+    ];
+    for (case, (code, out, err), why) in refused {
+        assert_eq!((code, out.trim()), (1, "invalid"), "{case}: {err}");
+        assert!(err.starts_with("invalid: ") && err.contains(why), "{case}: {err}");
+    }
+
+    // --explain: the exact message verified, its line breaks escaped.
+    let (code, _, err) = paysign(
+        &[
+            "verify",
+            "--algorithm",
+            "WXPAY-V3-RSA",
+            "--key-file",
+            &public,
+            "--timestamp",
+            &ts,
+            "--nonce",
+            V3_NONCE,
+            "--signature",
+            &signature,
+            "--now",
+            &ts,
+            "--explain",
+        ],
+        V3_NOTIFY,
+    );
+    assert_eq!(code, 0, "{err}");
+    let message = format!("{at}\n{V3_NONCE}\n{V3_NOTIFY}\n");
+    assert!(err.contains(&format!("signed text ({} bytes): {message:?}", message.len())), "{err}");
+
+    // Without --now, the system clock: a reply signed now verifies, the old one is stale.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    let fresh = rsa_sign(&data("wechatpay_go_test_key.pem"), &format!("{now}\n{V3_NONCE}\n{V3_NOTIFY}\n"));
+    let clock = |timestamp: &str, signature: &str| {
+        let args = ["--timestamp", timestamp, "--nonce", V3_NONCE, "--signature", signature];
+        paysign(&[&["verify", "--algorithm", "WXPAY-V3-RSA", "--key-file", &public][..], &args].concat(), V3_NOTIFY)
+    };
+    assert_eq!(clock(&now, &fresh).0, 0);
+    let (code, _, err) = clock(&ts, &signature);
+    assert_eq!(code, 1);
+    assert!(err.contains("timestamp outside 300 s of now"), "{err}");
+
+    // A platform certificate names its serial: the worker finds no key for another one.
+    let certificate = data("alipay_cert_rsa2.crt");
+    let with_certificate = |serial: &str| {
+        let args =
+            ["--timestamp", &ts, "--nonce", V3_NONCE, "--signature", &signature, "--now", &ts, "--serial", serial];
+        paysign(
+            &[&["verify", "--algorithm", "WXPAY-V3-RSA", "--key-file", &certificate][..], &args].concat(),
+            V3_NOTIFY,
+        )
+    };
+    let (code, _, err) = with_certificate("5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC");
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown serial 5DEA10EF55877E3CF6C33255C2E7DEFFF7E427EC"), "{err}");
+    let (code, _, err) = with_certificate("20200514e63c2fe04d538716fe21358b");
+    assert_eq!(code, 1);
+    assert!(err.contains("signature does not verify"), "its serial, but not the signer's key: {err}");
+
+    for args in [
+        vec!["--timestamp", &ts, "--signature", &signature],
+        vec!["--timestamp", &ts, "--nonce", V3_NONCE],
+        vec!["--timestamp", &ts, "--nonce", V3_NONCE, "--signature", &signature, "--now", "yesterday"],
+        vec!["--nonce", V3_NONCE, "--signature", &signature],
+        vec!["--serial", V3_SERIAL, "--signature", &signature],
+        vec!["--timestamp", &ts, "--nonce", V3_NONCE, "--signature", &signature, "--response", "x"],
+    ] {
+        let (code, out, err) = paysign(
+            &[&["verify", "--algorithm", "WXPAY-V3-RSA", "--key-file", &public][..], &args].concat(),
+            V3_NOTIFY,
+        );
+        assert_eq!((code, out.as_str()), (2, ""), "{args:?}");
+        assert!(err.starts_with("paysign: "), "{err}");
+    }
+}
