@@ -26,6 +26,7 @@ mod wire_enum;
 pub mod alipay_mapi;
 pub mod alipay_openapi;
 pub mod api;
+pub mod bills;
 pub mod crypto;
 pub mod facts;
 pub mod fields;
