@@ -19,14 +19,14 @@ export const V3_VARS = { WECHAT_API_VERSION: "v3", ALIPAY_API: "openapi" };
 export async function startDev({ quiet = false, persistTo, port = Number(process.env.PORT ?? 8787), sandboxPort = Number(process.env.SANDBOX_PORT ?? 8788), vars = {} } = {}) {
   setup({ browsers: false });
   buildSdk();
-  const sandbox = await startSandbox({ port: sandboxPort, quiet });
+  const sandbox = await startSandbox({ port: sandboxPort, quiet, publicBaseUrl: `http://127.0.0.1:${port}` });
   const envFile = existsSync(join(root, ".dev.vars")) ? ".dev.vars" : ".dev.vars.example";
   const args = [wranglerJs, "dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false", "--env-file", envFile];
   if (persistTo) args.push("--persist-to", persistTo);
   if (port !== 8787 || sandboxPort !== 8788) {
     const sb = `http://127.0.0.1:${sandboxPort}`;
     const self = `http://127.0.0.1:${port}`;
-    for (const [k, v] of Object.entries({ WECHAT_API_BASE: sb, ALIPAY_GATEWAY: `${sb}/gateway.do`, ALIPAY_OPENAPI_GATEWAY: `${sb}/gateway.do`, PUBLIC_BASE_URL: self, ALLOWED_ORIGINS: self, WEBHOOK_URL: `${self}/demo/webhook` })) args.push("--var", `${k}:${v}`);
+    for (const [k, v] of Object.entries({ WECHAT_API_BASE: sb, ALIPAY_GATEWAY: `${sb}/gateway.do`, ALIPAY_OPENAPI_GATEWAY: `${sb}/gateway.do`, WECHAT_OAUTH_BASE: sb, WECHAT_SNS_BASE: sb, PUBLIC_BASE_URL: self, ALLOWED_ORIGINS: self, WEBHOOK_URL: `${self}/demo/webhook` })) args.push("--var", `${k}:${v}`);
   }
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const wrangler = spawn(node22, args, { cwd: root, env: toolEnv(), stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit", detached: true });

@@ -1,7 +1,7 @@
 // The Alipay MAPI side of the sandbox: gateway.do services create_direct_pay_by_user (a
 // cashier page), notify_verify, single_trade_query, close_trade and
 // refund_fastpay_by_platform_nopwd; signed trade and batch-refund notifies. Requests with
-// a bad signature get ILLEGAL_SIGN.
+// a bad signature get ILLEGAL_SIGN. (alipay.wap.create.direct.pay.by.user: alipay_wap.mjs.)
 import { randomBytes } from "node:crypto";
 import { alipaySigned, alipayVerify, alipayXml, beijing, encodeForm, fenOf, yuan } from "./wire.mjs";
 
@@ -149,7 +149,7 @@ export function createAlipay(cfg, state, takeFault) {
   }
 
   function returnUrl(t) {
-    const fields = tradeFields(t, t.trade_status, { is_success: "T", exterface: "create_direct_pay_by_user" });
+    const fields = tradeFields(t, t.trade_status, { is_success: "T", exterface: t.exterface ?? "create_direct_pay_by_user" });
     const sep = t.return_url.includes("?") ? "&" : "?";
     return `${t.return_url}${sep}${encodeForm(fields)}`;
   }

@@ -7,6 +7,7 @@
 // form body, or both (clients differ). alipay.trade.page.pay opens a cashier page; paying
 // there (or /sandbox/pay) sends an RSA2-signed trade_status_sync notify to the trade's
 // notify_url and sends the buyer to its return_url with RSA2-signed return parameters.
+// (alipay.trade.wap.pay: alipay_wap.mjs, on the same trades.)
 import { createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
 import { escape, page } from "./alipay.mjs";
 
@@ -142,7 +143,7 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
   /** Where the cashier sends the buyer after paying: return_url with signed parameters. */
   function returnUrl(t) {
     const fields = signFields({
-      charset: "utf-8", out_trade_no: t.out_trade_no, method: "alipay.trade.page.pay.return", total_amount: yuan(t.total),
+      charset: "utf-8", out_trade_no: t.out_trade_no, method: t.return_method ?? "alipay.trade.page.pay.return", total_amount: yuan(t.total),
       trade_no: t.trade_no, auth_app_id: cfg.appId, version: "1.0", app_id: cfg.appId, seller_id: "2088102177846880", timestamp: beijing(new Date()),
     });
     return `${t.return_url}${t.return_url.includes("?") ? "&" : "?"}${new URLSearchParams(fields)}`;
@@ -162,7 +163,7 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
     let t = trades.get(biz.out_trade_no);
     if (t && t.total !== total) return fail("ACQ.CONTEXT_INCONSISTENT");
     t ??= { out_trade_no: biz.out_trade_no, total, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], notifies: [], gmt_create: beijing(new Date()) };
-    Object.assign(t, { notify_url: p.notify_url, return_url: p.return_url, time_expire: biz.time_expire });
+    Object.assign(t, { notify_url: p.notify_url, return_url: p.return_url, time_expire: biz.time_expire, return_method: "alipay.trade.page.pay.return" });
     trades.set(t.out_trade_no, t);
     state.log.push({ provider: "alipay_openapi", api: "alipay.trade.page.pay", out_trade_no: t.out_trade_no });
     return {

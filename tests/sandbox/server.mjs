@@ -1,6 +1,24 @@
 // The provider sandbox: one HTTP server on 127.0.0.1 (default port 8788) that speaks WeChat
-// Pay v2 and v3 (Native) and Alipay MAPI and OpenAPI as the providers do, checks every signature it receives, plays
-// the buyer (cashier page, "scan and pay" page) and sends signed notifies back.
+// Pay v2 and v3 and Alipay MAPI and OpenAPI as the providers do, checks every signature it
+// receives, plays the buyer (cashier pages, "scan and pay" page, the H5 page, a
+// WeixinJSBridge) and sends signed notifies back.
+//
+// Provider endpoints:
+//   WeChat v2   POST /pay/unifiedorder (NATIVE, MWEB, JSAPI), /pay/orderquery, /pay/closeorder,
+//               /pay/refundquery, /secapi/pay/refund                                (wechat.mjs)
+//   WeChat v3   POST /v3/pay/transactions/{native,h5,jsapi}, GET …/out-trade-no/{no},
+//               POST …/{no}/close, /v3/refund/domestic/refunds[/{no}], GET /v3/certificates
+//                                                        (wechat_v3.mjs, wechat_mobile.mjs)
+//   WeChat H5   GET /wechat/h5/checkmweb?prepay_id&package[&redirect_url] (the mweb_url /
+//               h5_url page; pay button #wechat-h5-pay)                  (wechat_mobile.mjs)
+//   OAuth       GET /connect/oauth2/authorize, GET /sns/oauth2/access_token (wechat_oauth.mjs)
+//   Alipay      GET|POST /gateway.do: MAPI create_direct_pay_by_user, single_trade_query,
+//               close_trade, refund_fastpay_by_platform_nopwd, notify_verify (alipay.mjs);
+//               OpenAPI alipay.trade.{precreate,page.pay,query,close,refund,
+//               fastpay.refund.query} (alipay_openapi.mjs); alipay.wap.create.direct.pay.by.user
+//               and alipay.trade.wap.pay (mobile cashiers, pay button #alipay-wap-pay)
+//                                                                         (alipay_wap.mjs)
+//   Buyer pages GET /wechat/scan?pr=, GET /alipay/scan?qr=, the cashiers' POST …/pay
 //
 // Test helpers (JSON):
 //   POST /sandbox/pay       {provider, out_trade_no, notify = true, times = 2}
@@ -13,8 +31,20 @@
 //   POST /sandbox/refund-notifies {on}   false: refunds send no notify (v3, MAPI)
 //   POST /sandbox/settle    {out_trade_no, status, from?}   settles that WeChat order's PROCESSING
 //                           (or `from`: CHANGE / ABNORMAL) refunds
+//   POST /sandbox/clock     {advance_seconds} | {offset_seconds}   moves the sandbox clock that
+//                           times mweb_url (5 min), prepay_id (2 h), OAuth codes (5 min) and
+//                           alipay.trade.wap.pay's time_expire; GET /sandbox/clock reads it
+//   GET  /sandbox/oauth/last           the last OAuth code issued (to replay a callback)
+//   GET  /sandbox/oauth/openid?user=   that WeChat user's openid (as if they authorised)
+//   GET  /sandbox/wechat-bridge.js     a WeixinJSBridge for pages (window.__sandboxBridge =
+//                           {answer: "cancel"|"noreply", user, delayMs}); it pays through
+//   POST /sandbox/jsapi/pay {params, user?}   getBrandWCPayRequest's check (CORS allowed)
 //   DELETE /sandbox/faults; POST /sandbox/reset; GET /sandbox/state
+// Buyer knobs: cookie sandbox_wx_user (the WeChat user, default "buyer"), header
+// x-sandbox-buyer-ip (the buyer's IP on the H5 page, default the socket's address).
 // Keys: the dev values of .dev.vars.example, unless the environment overrides them.
+// `publicBaseUrl` (default PUBLIC_BASE_URL) names the worker's host: with 127.0.0.1 it is
+// the 网页授权域名 and the H5 domain.
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -22,7 +52,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAlipay, escape, page } from "./alipay.mjs";
 import { createAlipayOpenApi } from "./alipay_openapi.mjs";
+import { createAlipayWap } from "./alipay_wap.mjs";
 import { createWechat } from "./wechat.mjs";
+import { createWechatMobile } from "./wechat_mobile.mjs";
+import { createWechatOAuth } from "./wechat_oauth.mjs";
 import { createWechatV3 } from "./wechat_v3.mjs";
 import { parseForm } from "./wire.mjs";
 
@@ -39,7 +72,7 @@ export function loadDevVars() {
   return { ...vars, ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k in vars)) };
 }
 
-export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } = {}) {
+export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, publicBaseUrl } = {}) {
   const v = loadDevVars();
   const wechatCfg = { appid: v.WECHAT_APPID, mchId: v.WECHAT_MCH_ID, key: v.WECHAT_API_KEY };
   const wechatV3Cfg = {
@@ -86,6 +119,27 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
   const wechatV3 = createWechatV3(wechatV3Cfg, state, takeFault);
   const alipay = createAlipay(alipayCfg, state, takeFault);
   const alipayOpen = createAlipayOpenApi({ appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY, alipayKey: readFileSync(join(here, "alipay_sandbox_key.pem"), "utf8") }, state, takeFault);
+
+  // The mobile paths: a clock tests can move, and the hosts the merchant registered (网页授权
+  // 域名, H5 domain): the worker's public host and loopback.
+  state.clockOffsetMs = 0;
+  const now = () => Date.now() + state.clockOffsetMs;
+  const publicHost = (() => {
+    try {
+      return new URL(publicBaseUrl ?? v.PUBLIC_BASE_URL).hostname;
+    } catch {
+      return "127.0.0.1";
+    }
+  })();
+  const allowedHost = (h) => h === "127.0.0.1" || h === publicHost;
+  const baseUrl = () => `http://${host}:${server.address()?.port ?? port}`;
+  const oauth = createWechatOAuth({ appid: v.WECHAT_APPID, secret: v.WECHAT_APP_SECRET }, state, { now, allowedHost });
+  const mobile = createWechatMobile({
+    cfg: { appid: v.WECHAT_APPID, mchid: v.WECHAT_MCH_ID, key: v.WECHAT_API_KEY, merchantPublicKey: wechatV3Cfg.merchantPublicKey },
+    state, wechat, wechatV3, oauth, now, baseUrl, allowedHost,
+    payAndNotify: (args) => payAndNotify(args),
+  });
+  const wap = createAlipayWap({ mapiCfg: alipayCfg, openCfg: { appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY }, state, alipay, alipayOpen, now });
 
   async function payAndNotify({ provider, out_trade_no, notify = true, times = 2 }) {
     if (provider === "wechat") {
@@ -143,10 +197,21 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     if (p === "/gateway.do") {
       // OpenAPI clients put the common parameters in the query and the rest in a form body.
       const form = req.method === "GET" ? {} : parseForm(body);
-      const q = form && { ...(url.search ? parseForm(url.search.slice(1)) : {}), ...form };
+      const query = url.search ? parseForm(url.search.slice(1)) : {};
+      const q = form && { ...query, ...form };
+      if (q?.service === "alipay.wap.create.direct.pay.by.user") return wap.mapi(q);
+      if (q?.method === "alipay.trade.wap.pay") return wap.openapi(q, query);
       if (q?.method && q.app_id) return alipayOpen.handle(q);
       if (!q) return { status: 200, type: "text/xml", body: "<alipay><is_success>F</is_success><error>ILLEGAL_ARGUMENT</error></alipay>" };
       return alipay.handle(q);
+    }
+    const mobileAnswer = mobile.route(req, url, body) ?? oauth.route(req, url) ?? wap.route(req, url, body);
+    if (mobileAnswer) return mobileAnswer;
+    if (p === "/sandbox/clock") {
+      const f = req.method === "POST" ? safeJson(body) ?? {} : {};
+      if (Number.isFinite(f.offset_seconds)) state.clockOffsetMs = f.offset_seconds * 1000;
+      if (Number.isFinite(f.advance_seconds)) state.clockOffsetMs += f.advance_seconds * 1000;
+      return { status: 200, type: "application/json", body: JSON.stringify({ offset_seconds: state.clockOffsetMs / 1000, now: new Date(now()).toISOString() }) };
     }
     if (p === "/alipay/openapi/cashier/pay" && req.method === "POST") {
       const t = alipayOpen.pay((parseForm(body) ?? {}).out_trade_no);
@@ -229,12 +294,15 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false } 
     }
     if (p === "/sandbox/reset" && req.method === "POST") {
       for (const m of [state.wechat, state.alipay, state.notifyIds, alipayOpen.trades]) m.clear();
+      mobile.reset();
+      oauth.reset();
+      state.clockOffsetMs = 0;
       state.faults.length = 0;
       state.log.length = 0;
       return { status: 200, type: "application/json", body: '{"ok":true}' };
     }
     if (p === "/sandbox/state") {
-      const json = { wechat: Object.fromEntries(state.wechat), alipay: Object.fromEntries(state.alipay), faults: state.faults, log: state.log.slice(-200), deliveries: state.deliveries };
+      const json = { wechat: Object.fromEntries(state.wechat), alipay: Object.fromEntries(state.alipay), alipayOpen: Object.fromEntries(alipayOpen.trades), h5: Object.fromEntries(state.h5), oauth: { last: state.oauth.last, openids: Object.fromEntries(state.oauth.openids) }, clockOffsetSeconds: state.clockOffsetMs / 1000, faults: state.faults, log: state.log.slice(-200), deliveries: state.deliveries };
       return { status: 200, type: "application/json", body: JSON.stringify(json) };
     }
     if (p === "/") return html(200, indexPage(wechat, alipay));
@@ -318,10 +386,10 @@ function scanPage(o) {
 
 function indexPage(wechat, alipay) {
   const rows = [
-    ...[...wechat.orders.values()].map((o) => `<li>WeChat ${escape(o.out_trade_no)} · ${escape(o.trade_state)} · <a href="/wechat/scan?pr=${escape(o.token)}">scan</a></li>`),
+    ...[...wechat.orders.values()].map((o) => `<li>WeChat ${escape(o.out_trade_no)} · ${escape(o.trade_type ?? "NATIVE")} · ${escape(o.trade_state)}${o.token ? ` · <a href="/wechat/scan?pr=${escape(o.token)}">scan</a>` : ""}</li>`),
     ...[...alipay.trades.values()].map((t) => `<li>Alipay ${escape(t.out_trade_no)} · ${escape(t.trade_status)}</li>`),
   ];
-  return page("Provider sandbox", `<p>WeChat Pay v2 and v3 (Native), Alipay MAPI and OpenAPI, on loopback.</p><ul>${rows.join("") || "<li>no orders yet</li>"}</ul>`);
+  return page("Provider sandbox", `<p>WeChat Pay v2 and v3 (Native, H5, JSAPI, web authorisation), Alipay MAPI and OpenAPI (desktop and wap cashiers), on loopback.</p><ul>${rows.join("") || "<li>no orders yet</li>"}</ul>`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

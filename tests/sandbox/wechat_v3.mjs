@@ -5,7 +5,8 @@
 // order, timestamp within 300 s), every reply is signed with the sandbox's WeChat Pay key
 // ("public key" mode: Wechatpay-Serial is its PUB_KEY_ID), notify resources are AES-256-GCM
 // encrypted with the APIv3 key. Orders live in the same map as v2's (`v3: true`), so the
-// buyer pages and /sandbox/pay work for both.
+// buyer pages and /sandbox/pay work for both. The H5 and JSAPI routes are added by
+// wechat_mobile.mjs through `addRoutes`.
 import { X509Certificate, createCipheriv, createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
 
 const nonce = () => randomBytes(16).toString("hex");
@@ -50,8 +51,8 @@ export function createWechatV3(cfg, state, takeFault) {
   const error = (status, code, message) => signed(status, { code, message });
 
   function transaction(o) {
-    const t = { appid: cfg.appid, mchid: cfg.mchid, out_trade_no: o.out_trade_no, trade_type: "NATIVE", trade_state: o.trade_state, trade_state_desc: o.trade_state, amount: { total: Number(o.total_fee), currency: "CNY" } };
-    if (o.transaction_id) Object.assign(t, { transaction_id: o.transaction_id, success_time: o.success_time, bank_type: "OTHERS", payer: { openid: "oSandboxBuyer" }, amount: { total: Number(o.total_fee), payer_total: Number(o.total_fee), currency: "CNY", payer_currency: "CNY" } });
+    const t = { appid: cfg.appid, mchid: cfg.mchid, out_trade_no: o.out_trade_no, trade_type: o.trade_type ?? "NATIVE", trade_state: o.trade_state, trade_state_desc: o.trade_state, amount: { total: Number(o.total_fee), currency: "CNY" } };
+    if (o.transaction_id) Object.assign(t, { transaction_id: o.transaction_id, success_time: o.success_time, bank_type: "OTHERS", payer: { openid: o.payer_openid ?? "oSandboxBuyer" }, amount: { total: Number(o.total_fee), payer_total: Number(o.total_fee), currency: "CNY", payer_currency: "CNY" } });
     return t;
   }
   const refundJson = (o, r) => ({ refund_id: r.refund_id, out_refund_no: r.out_refund_no, transaction_id: o.transaction_id, out_trade_no: o.out_trade_no, channel: "ORIGINAL", status: r.status, create_time: r.create_time, amount: { refund: Number(r.refund_fee), total: Number(o.total_fee), payer_refund: Number(r.refund_fee), payer_total: Number(o.total_fee), currency: "CNY" } });
@@ -67,10 +68,12 @@ export function createWechatV3(cfg, state, takeFault) {
       if (existing) {
         if (["SUCCESS", "REFUND"].includes(existing.trade_state)) return error(403, "ORDERPAID", "该订单已支付");
         if (existing.trade_state === "CLOSED") return error(400, "ORDER_CLOSED", "订单已关闭");
+        // Another product (H5, JSAPI, a v2 order) under the same out_trade_no.
+        if (!existing.v3 || (existing.trade_type ?? "NATIVE") !== "NATIVE") return error(400, "INVALID_REQUEST", "201 商户订单号重复");
         return signed(200, { code_url: existing.code_url });
       }
       const token = randomBytes(6).toString("base64url");
-      orders.set(r.out_trade_no, { v3: true, out_trade_no: r.out_trade_no, request: r, total_fee: String(r.amount.total), body: r.description, notify_url: r.notify_url, code_url: `weixin://wxpay/bizpayurl?pr=${token}`, token, trade_state: "NOTPAY", refunds: [], notifies: [] });
+      orders.set(r.out_trade_no, { v3: true, out_trade_no: r.out_trade_no, request: r, total_fee: String(r.amount.total), body: r.description, notify_url: r.notify_url, code_url: `weixin://wxpay/bizpayurl?pr=${token}`, token, trade_type: "NATIVE", trade_state: "NOTPAY", refunds: [], notifies: [] });
       return signed(200, { code_url: `weixin://wxpay/bizpayurl?pr=${token}` });
     }],
     ["GET", /^\/v3\/pay\/transactions\/out-trade-no\/([^/?]+)$/, "query", (_r, no, url) => {
@@ -206,5 +209,8 @@ export function createWechatV3(cfg, state, takeFault) {
 
   // For tests: any resource, encrypted and signed like a notify (`at`: when it was signed;
   // `key`: another APIv3 key), and the transaction resource of an order object.
-  return { handle, notify, refundNotify, sendRefundNotify, notifyOf: encrypted, transaction };
+  /** More routes ([method, pattern, fault name, handler(json, no, url)]), verified and signed like these. */
+  const addRoutes = (more) => routes.push(...more);
+
+  return { handle, notify, refundNotify, sendRefundNotify, notifyOf: encrypted, transaction, addRoutes, signed, error };
 }
