@@ -3,8 +3,9 @@
 // asks Rust only synchronous questions, because each Rust await of a JS promise costs
 // 13–29 µs on workerd:
 //
-// - POST /api: read the body here, ask routeApi() where the command goes, and pass it to
-//   the order's Durable Object (or answer the error it returns). ListOrders, oversized
+// - POST /api: read the body here, ask routeApi() where the command goes, count a page
+//   command against the client's rate limit (PAGE_RATE_LIMIT), and pass it to the order's
+//   Durable Object (or answer the error it returns). ListOrders, oversized
 //   bodies and every other path go to the Rust handler unchanged.
 // - In the order's object, a state poll that needs no provider check is answered by
 //   answerNow() from the stored order; everything else runs the object's Rust handler.
@@ -12,7 +13,7 @@
 // Every decision (parsing, authorization, CORS, the reply) is Rust's; nothing here
 // changes an order. A Rust panic traps the wasm instance: the next call starts a fresh
 // one (the instance's memory is only a cache; every order lives in its object's SQLite).
-import { OrderObject as RustOrderObject, __wbg_reset_state, __worker_init_state, fetch as rustFetch, routeApi } from "./build/index.js";
+import { OrderObject as RustOrderObject, __wbg_reset_state, __worker_init_state, fetch as rustFetch, rateLimitedReply, routeApi } from "./build/index.js";
 
 const MAX_BODY_BYTES = 8 * 1024;
 const ALLOWED_ORIGIN_HEADER = "x-paybridge-allowed-origin";
@@ -50,13 +51,26 @@ function isApiPost(request) {
   return path === "/api";
 }
 
+/** Whether the client is over its page-request limit (`PAGE_RATE_LIMIT`; none without it). */
+async function overLimit(env, request) {
+  const limiter = env.PAGE_RATE_LIMIT;
+  if (!limiter) return false;
+  try {
+    const { success } = await limiter.limit({ key: request.headers.get("cf-connecting-ip") ?? "" });
+    return !success;
+  } catch {
+    return false; // the limiter failing must not take checkouts down
+  }
+}
+
 export default {
   async fetch(request, env, ctx) {
     fresh();
     if (!isApiPost(request)) return rustFetch(request, env, ctx).catch(trapped);
     // Bytes, not text(): a BOM or invalid UTF-8 must reach the parser as sent.
     const body = new Uint8Array(await request.arrayBuffer());
-    // "F<origin>\n<order_no>" forward, "D<origin>" delegate, "R<origin>\n<status> <json>" reply.
+    // "F<origin>\n<order_no>" forward, "P…" the same for a page command (counted against the
+    // client's rate limit first), "D<origin>" delegate, "R<origin>\n<status> <json>" reply.
     let route;
     try {
       route = routeApi(body, request.headers.get("authorization") ?? undefined, request.headers.get("origin") ?? undefined, env.MERCHANT_TOKEN, env.ALLOWED_ORIGINS);
@@ -72,6 +86,7 @@ export default {
       const space = rest.indexOf(" ");
       return json(Number(rest.slice(0, space)), rest.slice(space + 1), allowedOrigin);
     }
+    if (kind === "P" && (await overLimit(env, request))) return json(429, rateLimitedReply(), allowedOrigin);
     const headers = allowedOrigin ? { [ALLOWED_ORIGIN_HEADER]: allowedOrigin } : undefined;
     return env.ORDER.get(env.ORDER.idFromName(rest)).fetch("https://order/api", { method: "POST", body, headers });
   },

@@ -42,6 +42,7 @@ pub mod poll;
 pub mod provider;
 pub mod reconcile;
 pub mod schedule;
+pub mod seal;
 pub mod sign;
 pub mod time;
 pub mod webhook;

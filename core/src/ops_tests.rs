@@ -7,7 +7,7 @@ use crate::order::{
     Channel, CloseReason, Outcome as Applied, PayState, Payment, Refund, RefundResult, RefundStatus, SendResult,
     Session, Source, TradeFact,
 };
-use crate::provider::Code;
+use crate::provider::{Buyer, Code};
 use crate::schedule::Checks;
 use crate::{AmountFen, OrderNo};
 
@@ -278,7 +278,7 @@ fn close_also_closes_a_trade_started_while_it_ran() {
 #[test]
 fn create_stores_the_code_once() {
     let mut o = order();
-    let mut op = Create::new(Provider::Wechat, Channel::Qr, NO, 1100);
+    let mut op = Create::new(Provider::Wechat, Channel::Qr, NO, Buyer::default(), 1100);
     let code = Code { text: "weixin://wxpay/bizpayurl?pr=1".into(), prepay_id: Some("wx1".into()) };
     drive(&mut op, &mut o, vec![(Ok(Outcome::Code(code.clone())), None)], 1100);
     assert_eq!(op.created(), &Created::Code(code));
@@ -290,7 +290,7 @@ fn create_stores_the_code_once() {
 #[test]
 fn create_of_a_paid_trade_records_the_payment() {
     let mut o = order();
-    let mut op = Create::new(Provider::Wechat, Channel::Qr, NO, 1100);
+    let mut op = Create::new(Provider::Wechat, Channel::Qr, NO, Buyer::default(), 1100);
     let calls = drive(
         &mut op,
         &mut o,
@@ -305,7 +305,7 @@ fn create_of_a_paid_trade_records_the_payment() {
 #[test]
 fn a_code_made_while_the_order_was_closed_is_never_handed_out_and_its_trade_is_closed() {
     let mut o = order();
-    let mut op = Create::new(Provider::Alipay, Channel::Qr, NO, 1100);
+    let mut op = Create::new(Provider::Alipay, Channel::Qr, NO, Buyer::default(), 1100);
     let code = Code { text: "https://qr.alipay.com/x".into(), prepay_id: None };
     let close = Order::cancellation(CloseReason::Merchant, Source::MerchantClose, 1100);
     let calls = drive(&mut op, &mut o, vec![(Ok(Outcome::Code(code)), Some(close)), (Ok(Outcome::Closed), None)], 1100);

@@ -89,17 +89,42 @@ pub fn ensure_return_origin(url: &str, allowed: &str) -> Result<(), ApiError> {
     }
 }
 
-/// The `return_url` an order keeps: the one fixed first stays (`-21` for another); the
-/// first one given is fixed. `Some(url)` when it must be stored now.
-pub fn fix_return_url(order: &Order, requested: &str) -> Result<Option<String>, ApiError> {
-    match &order.return_url {
-        Some(fixed) if fixed == requested => Ok(None),
-        Some(_) => Err(ApiError::new(
+/// Where a `Pay`'s buyer comes back to: the page that `Pay` names (its origin must be
+/// listed), unless the merchant fixed another with `CreateOrder` (`-21`); without one, the
+/// merchant's. Nothing is stored: each `Pay`'s destination travels, sealed, in the
+/// worker's own return URL ([`return_url_for`]), so no page can steer another buyer's.
+pub fn return_destination(order: &Order, requested: Option<&str>, allowed: &str) -> Result<String, ApiError> {
+    match (requested, &order.return_url) {
+        (Some(url), Some(fixed)) if url != fixed => Err(ApiError::new(
             ResultCode::ReturnUrlFixed,
-            "this order's return_url is fixed and differs from the one given",
+            "the merchant fixed this order's return_url with CreateOrder and it differs from the one given",
         )),
-        None => Ok(Some(requested.to_owned())),
+        (Some(url), _) => {
+            ensure_return_origin(url, allowed)?;
+            Ok(url.to_owned())
+        }
+        (None, Some(fixed)) => Ok(fixed.clone()),
+        (None, None) => Err(ApiError::new(ResultCode::InvalidField, "return_url is required (CreateOrder set none)")),
     }
+}
+
+/// Alipay takes a `return_url` of at most 200 characters, without a query string.
+pub const RETURN_URL_MAX: usize = 200;
+
+/// The worker's own return URL carrying a sealed destination (`<base>/return/alipay/<token>`);
+/// `-3` when it would be longer than Alipay takes (a shorter `return_url` fits).
+pub fn return_url_for(public_base: &str, token: &str) -> Result<String, ApiError> {
+    let url = crate::http::join_url(public_base, &format!("{}/{token}", crate::alipay_mapi::RETURN_PATH));
+    if url.len() > RETURN_URL_MAX {
+        return Err(ApiError::new(
+            ResultCode::InvalidField,
+            format!(
+                "return_url is too long: the cashier's return would be {} characters, Alipay takes {RETURN_URL_MAX}",
+                url.len()
+            ),
+        ));
+    }
+    Ok(url)
 }
 
 /// What `CloseOrder` does with an order.
@@ -249,18 +274,21 @@ pub fn provider_refund_no(order: &Order, refund_no: &str, attempt: u32, now: i64
     }
 }
 
-/// Where the buyer goes after a verified Alipay return: the order's fixed `return_url` with
-/// `order_no` and `pay_state` appended (before any fragment).
-pub fn return_location(return_url: &str, order: &Order) -> String {
-    let (base, fragment) = match return_url.split_once('#') {
+/// Where the buyer goes after a verified return: `destination` with `order_no`,
+/// `pay_state`, `paybridge_ts` and `paybridge_sig` appended (before any fragment). The
+/// signature ([`crate::seal::return_signature`]) proves the worker stated that state at that
+/// time; it is a statement for the merchant's backend, not proof of a payment beyond it.
+pub fn return_location(destination: &str, order: &Order, merchant_token: &str, now: i64) -> String {
+    let (base, fragment) = match destination.split_once('#') {
         Some((base, fragment)) => (base, format!("#{fragment}")),
-        None => (return_url, String::new()),
+        None => (destination, String::new()),
     };
     let sep = if base.contains('?') { '&' } else { '?' };
+    let state = order.state.code();
+    let sig = crate::seal::return_signature(merchant_token, order.order_no.as_str(), state, now);
     format!(
-        "{base}{sep}order_no={}&pay_state={}{fragment}",
+        "{base}{sep}order_no={}&pay_state={state}&paybridge_ts={now}&paybridge_sig={sig}{fragment}",
         crate::http::order_segment(&order.order_no),
-        order.state.code()
     )
 }
 

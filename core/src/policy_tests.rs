@@ -84,12 +84,19 @@ fn create_order_repeats_must_match() {
 }
 
 #[test]
-fn return_url_is_fixed_once_and_its_origin_listed() {
+fn each_pay_returns_where_it_asked_unless_the_merchant_fixed_it() {
+    let allowed = "https://shop.example";
     let mut o = order();
-    assert_eq!(fix_return_url(&o, "https://shop.example/a").unwrap().as_deref(), Some("https://shop.example/a"));
+    // No merchant URL: every page's own (listed) destination, none stored.
+    assert_eq!(return_destination(&o, Some("https://shop.example/a"), allowed).unwrap(), "https://shop.example/a");
+    assert_eq!(return_destination(&o, Some("https://shop.example/b"), allowed).unwrap(), "https://shop.example/b");
+    assert_eq!(code(return_destination(&o, Some("https://evil.example/a"), allowed)), ResultCode::ReturnUrlNotAllowed);
+    assert_eq!(code(return_destination(&o, None, allowed)), ResultCode::InvalidField);
+    // The merchant fixed one with CreateOrder: that one only.
     o.return_url = Some("https://shop.example/a".into());
-    assert_eq!(fix_return_url(&o, "https://shop.example/a").unwrap(), None);
-    assert_eq!(code(fix_return_url(&o, "https://evil.example/a")), ResultCode::ReturnUrlFixed);
+    assert_eq!(return_destination(&o, Some("https://shop.example/a"), allowed).unwrap(), "https://shop.example/a");
+    assert_eq!(return_destination(&o, None, allowed).unwrap(), "https://shop.example/a");
+    assert_eq!(code(return_destination(&o, Some("https://shop.example/b"), allowed)), ResultCode::ReturnUrlFixed);
     assert!(ensure_return_origin("https://shop.example/a?x", "https://other.example, https://shop.example").is_ok());
     assert!(ensure_return_origin("https://anything.example/", "*").is_ok());
     assert_eq!(
@@ -204,11 +211,24 @@ fn provider_refund_numbers_fit_each_provider() {
 }
 
 #[test]
-fn return_location_appends_the_state_before_the_fragment() {
+fn return_location_appends_the_signed_state_before_the_fragment() {
     let o = paid_order();
-    assert_eq!(return_location("https://s.example/done", &o), "https://s.example/done?order_no=order_0001&pay_state=1");
+    let sig = crate::seal::return_signature("tok", "order_0001", 1, 1_700_000_000);
     assert_eq!(
-        return_location("https://s.example/d?x=1#top", &o),
-        "https://s.example/d?x=1&order_no=order_0001&pay_state=1#top"
+        return_location("https://s.example/done", &o, "tok", 1_700_000_000),
+        format!("https://s.example/done?order_no=order_0001&pay_state=1&paybridge_ts=1700000000&paybridge_sig={sig}")
     );
+    assert_eq!(
+        return_location("https://s.example/d?x=1#top", &o, "tok", 1_700_000_000),
+        format!(
+            "https://s.example/d?x=1&order_no=order_0001&pay_state=1&paybridge_ts=1700000000&paybridge_sig={sig}#top"
+        )
+    );
+}
+
+#[test]
+fn the_workers_return_url_fits_alipays_200_characters() {
+    let url = return_url_for("https://pay.example.com", "abc.def").unwrap();
+    assert_eq!(url, "https://pay.example.com/return/alipay/abc.def");
+    assert_eq!(code(return_url_for("https://pay.example.com", &"a".repeat(170))), ResultCode::InvalidField);
 }

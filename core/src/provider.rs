@@ -27,6 +27,8 @@ pub enum Call {
         channel: Channel,
         /// The trade's `out_trade_no`.
         trade_no: String,
+        /// What the session's request needs to know of the buyer.
+        buyer: Buyer,
     },
     /// The trade's state.
     Query {
@@ -48,6 +50,14 @@ pub enum Call {
         /// The merchant's refund number.
         refund_no: String,
     },
+}
+
+/// What a session's request needs to know of the buyer besides the order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Buyer {
+    /// Where the provider sends the buyer back: the worker's own signed return URL (Alipay
+    /// cashiers; `None`: the worker's plain return route).
+    pub return_url: Option<String>,
 }
 
 /// What a call needs besides the order: the clock, a nonce, and the worker's public URL

@@ -111,7 +111,7 @@ impl WechatSignType {
     }
 }
 
-fn hex(bytes: &[u8], upper: bool) -> String {
+pub(crate) fn hex(bytes: &[u8], upper: bool) -> String {
     let digits = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, createVerify } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { parseForm } from "../sandbox/wire.mjs";
-import { DEV, startStack, until } from "./harness.mjs";
+import { DEV, sealedDestination, signedReturn, startStack, until } from "./harness.mjs";
 
 let s;
 before(async () => (s = await startStack({ vars: { WECHAT_API_VERSION: "v3", ALIPAY_API: "openapi" } })));
@@ -30,7 +30,7 @@ describe("Alipay OpenAPI through the same commands", () => {
     const biz = JSON.parse(q.biz_content);
     assert.deepEqual(
       { method: q.method, app_id: q.app_id, sign_type: q.sign_type, charset: q.charset, notify_url: q.notify_url, return_url: q.return_url },
-      { method: "alipay.trade.page.pay", app_id: DEV.ALIPAY_APP_ID, sign_type: "RSA2", charset: "utf-8", notify_url: `${s.url}/notify/alipay/openapi`, return_url: `${s.url}/return/alipay` },
+      { method: "alipay.trade.page.pay", app_id: DEV.ALIPAY_APP_ID, sign_type: "RSA2", charset: "utf-8", notify_url: `${s.url}/notify/alipay/openapi`, return_url: q.return_url },
     );
     assert.deepEqual([biz.out_trade_no, biz.total_amount, biz.product_code], ["oa_flow_01", "19.90", "FAST_INSTANT_TRADE_PAY"]);
     assert.match(biz.time_expire, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
@@ -41,7 +41,8 @@ describe("Alipay OpenAPI through the same commands", () => {
     const cashier = await fetch(`${s.sandboxUrl}/alipay/openapi/cashier/pay`, { method: "POST", body: "out_trade_no=oa_flow_01", redirect: "manual" });
     assert.equal(cashier.status, 302);
     const back = cashier.headers.get("location");
-    assert.ok(back.startsWith(`${s.url}/return/alipay?`) && back.includes("sign_type=RSA2"));
+    assert.ok(back.startsWith(`${s.url}/return/alipay/`) && back.includes("sign_type=RSA2"));
+    assert.equal(sealedDestination(back), "https://shop.example/done");
     await until("paid by notify", () => s.record("oa_flow_01"), (o) => o.state === 1);
     const again = await s.pay("alipay", "oa_flow_01", { times: 2 });
     assert.deepEqual(again.deliveries.map((d) => [d.status, d.body]), [[200, "success"], [200, "success"]]);
@@ -52,7 +53,8 @@ describe("Alipay OpenAPI through the same commands", () => {
     assert.equal(rec.history.length, 1);
     const ret = await fetch(back, { redirect: "manual" });
     assert.equal(ret.status, 302);
-    assert.equal(ret.headers.get("location"), "https://shop.example/done?order_no=oa_flow_01&pay_state=1");
+    const to = signedReturn(ret.headers.get("location"));
+    assert.deepEqual(to, { page: "https://shop.example/done", order_no: "oa_flow_01", pay_state: 1, ts: to.ts, verified: true });
     const tampered = await fetch(back.replace("total_amount=19.90", "total_amount=0.01"), { redirect: "manual" });
     assert.equal(tampered.status, 400);
   });

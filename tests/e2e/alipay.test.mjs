@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseForm, alipaySign } from "../sandbox/wire.mjs";
-import { DEV, startStack } from "./harness.mjs";
+import { DEV, sealedDestination, signedReturn, startStack } from "./harness.mjs";
 
 let s;
 before(async () => (s = await startStack()));
@@ -19,8 +19,12 @@ describe("Alipay through a signed notify", () => {
     assert.equal(q.sign, alipaySign(q, DEV.ALIPAY_KEY), "independent MD5 agrees");
     assert.deepEqual(
       { service: q.service, total_fee: q.total_fee, payment_type: q.payment_type, notify_url: q.notify_url, return_url: q.return_url, body: q.body, _input_charset: q._input_charset, sign_type: q.sign_type },
-      { service: "create_direct_pay_by_user", total_fee: "19.90", payment_type: "1", notify_url: `${s.url}/notify/alipay`, return_url: `${s.url}/return/alipay`, body: "为-充值", _input_charset: "utf-8", sign_type: "MD5" },
+      { service: "create_direct_pay_by_user", total_fee: "19.90", payment_type: "1", notify_url: `${s.url}/notify/alipay`, return_url: q.return_url, body: "为-充值", _input_charset: "utf-8", sign_type: "MD5" },
     );
+    // The return comes through the worker, with this Pay's page sealed in the path (no query:
+    // Alipay takes none; at most 200 characters).
+    assert.ok(q.return_url.startsWith(`${s.url}/return/alipay/`) && q.return_url.length <= 200, q.return_url);
+    assert.equal(sealedDestination(q.return_url), "https://shop.example/done?x=1");
     assert.ok(url.search.endsWith(`&sign=${q.sign}&sign_type=MD5`));
     const page = await (await fetch(url)).text();
     assert.match(page, /id=alipay-pay/);
@@ -45,10 +49,11 @@ describe("Alipay through a signed notify", () => {
     const cashier = await fetch(`${s.sandboxUrl}/alipay/cashier/pay`, { method: "POST", body: "out_trade_no=ali_return_1", redirect: "manual" });
     assert.equal(cashier.status, 302);
     const back = cashier.headers.get("location");
-    assert.ok(back.startsWith(`${s.url}/return/alipay?`));
+    assert.ok(back.startsWith(`${s.url}/return/alipay/`) && /[?&]is_success=T(&|$)/.test(back), back);
     const ret = await fetch(back, { redirect: "manual" });
     assert.equal(ret.status, 302);
-    assert.equal(ret.headers.get("location"), "https://shop.example/done?order_no=ali_return_1&pay_state=1#receipt");
+    const to = signedReturn(ret.headers.get("location"));
+    assert.deepEqual(to, { page: "https://shop.example/done#receipt", order_no: "ali_return_1", pay_state: 1, ts: to.ts, verified: true });
     const tampered = await fetch(back.replace("total_fee=1.00", "total_fee=0.01"), { redirect: "manual" });
     assert.equal(tampered.status, 400);
   });

@@ -2,6 +2,7 @@
 // the built worker (edge/build) under workerd through Miniflare, with the order Durable
 // Objects (SQLite) bound as ORDER, an in-memory KV bound as ORDERS (the listing
 // projection) and the dev settings of .dev.vars.example pointed at the sandbox.
+import { createHmac } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -37,6 +38,25 @@ export async function until(what, fn, ok, ms = 15_000) {
 }
 export const TOKEN = DEV.MERCHANT_TOKEN;
 
+/** The destination sealed in the worker's cashier return URL (`…/return/alipay/<b64url>.<mac>`). */
+export function sealedDestination(returnUrl) {
+  const token = new URL(returnUrl).pathname.split("/return/alipay/")[1] ?? "";
+  return Buffer.from(token.split(".")[0], "base64url").toString("utf8");
+}
+
+/** Splits a buyer's return location into the page and the appended values, checking
+ *  `paybridge_sig` with node:crypto as a merchant's backend would (HMAC-SHA256 keyed with
+ *  the merchant token over `order_no=…&pay_state=…&ts=…`). */
+export function signedReturn(location) {
+  const url = new URL(location);
+  const q = url.searchParams;
+  const [order_no, pay_state, ts, sig] = ["order_no", "pay_state", "paybridge_ts", "paybridge_sig"].map((k) => q.get(k));
+  const expected = createHmac("sha256", TOKEN).update(`order_no=${order_no}&pay_state=${pay_state}&ts=${ts}`).digest("hex");
+  for (const k of ["order_no", "pay_state", "paybridge_ts", "paybridge_sig"]) q.delete(k);
+  const page = url.toString().replace(/\?(#|$)/, "$1");
+  return { page, order_no, pay_state: Number(pay_state), ts: Number(ts), verified: sig === expected && Math.abs(Date.now() / 1000 - Number(ts)) < 300 };
+}
+
 /** POSTs `body` with `Expect: 100-continue` on a connection of its own: the body is sent
  * only if the server asks for it. Resolves like fetch's Response (status, headers, text()). */
 function postExpecting(url, body, headers) {
@@ -55,10 +75,21 @@ function postExpecting(url, body, headers) {
   });
 }
 
-export async function startStack({ vars = {} } = {}) {
+/** The static assets as wrangler.toml's `[assets]` maps them: www/ (its `_headers` too),
+ * the worker first for these paths. */
+const ASSETS = {
+  directory: join(root, "www"),
+  binding: "ASSETS",
+  routerConfig: { has_user_worker: true },
+  run_worker_first: ["/api", "/notify/*", "/return/*", "/demo/*"],
+};
+
+/** `assets: true` also serves www/ like `[assets]` does (the demo shop, the console) on
+ * `url`; `directUrl` always reaches the worker alone. */
+export async function startStack({ vars = {}, assets = false, pageLimit = 1_000_000, persist } = {}) {
   const sandboxPort = await freePort();
   const workerPort = await freePort();
-  const sandbox = await startSandbox({ port: sandboxPort, quiet: true });
+  const sandbox = await startSandbox({ port: sandboxPort, quiet: true, publicBaseUrl: `http://127.0.0.1:${workerPort}` });
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const bindings = {
@@ -66,6 +97,9 @@ export async function startStack({ vars = {} } = {}) {
     WECHAT_API_BASE: sandboxUrl,
     ALIPAY_GATEWAY: `${sandboxUrl}/gateway.do`,
     ALIPAY_OPENAPI_GATEWAY: `${sandboxUrl}/gateway.do`,
+    // WeChat web authorisation: the authorize page and the code exchange (the sandbox's).
+    WECHAT_OAUTH_BASE: sandboxUrl,
+    WECHAT_SNS_BASE: sandboxUrl,
     PUBLIC_BASE_URL: workerUrl,
     ALLOWED_ORIGINS: "https://shop.example",
     PROVIDER_TIMEOUT_MS: "1500",
@@ -86,11 +120,17 @@ export async function startStack({ vars = {} } = {}) {
       ],
       compatibilityDate: "2026-11-01",
       kvNamespaces: ["ORDERS"],
+      // wrangler.toml's page limit is 100 per minute per client; the suites send thousands
+      // from one address, so theirs is raised (the rate-limit test sets its own).
+      ratelimits: { PAGE_RATE_LIMIT: { namespace_id: "1001", simple: { limit: pageLimit, period: 60 } } },
       durableObjects: { ORDER: { className: "OrderObject", useSQLite: true } },
+      ...(assets ? { assets: ASSETS } : {}),
       // A socket straight into the worker, past Miniflare's entry worker (about 250 µs of
       // fixed cost and ±15 % noise per request): what the benchmark measures.
       unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
       bindings,
+      // A directory keeps KV and the objects' SQLite across a stop and a new start.
+      ...(persist ? { resourcePersistencePath: persist } : {}),
       host: "127.0.0.1",
       port: workerPort,
       handleStructuredLogs({ message }) {

@@ -3,7 +3,7 @@
 // (alarms) with no page open, polls that cannot amplify, and KV as a projection only.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { sleep, startStack, until } from "./harness.mjs";
+import { sealedDestination, signedReturn, sleep, startStack, until } from "./harness.mjs";
 
 let s;
 before(async () => (s = await startStack()));
@@ -79,28 +79,62 @@ describe("no payment is ever dropped", () => {
   });
 });
 
-describe("return_url is fixed once", () => {
-  it("keeps the first one, refuses another and unlisted origins", async () => {
+describe("each Pay returns where it asked", () => {
+  /** Pays the order's cashier in the sandbox and follows the buyer back through the worker. */
+  async function payAndReturn(alipayUrl) {
+    await (await fetch(alipayUrl)).text(); // the buyer opens the cashier
+    const cashier = await fetch(`${s.sandboxUrl}/alipay/cashier/pay`, { method: "POST", body: `out_trade_no=${new URL(alipayUrl).searchParams.get("out_trade_no")}`, redirect: "manual" });
+    const back = cashier.headers.get("location");
+    const ret = await fetch(back, { redirect: "manual" });
+    return { back, status: ret.status, location: ret.headers.get("location") };
+  }
+
+  it("two pages with different return_urls: neither blocks the other, each buyer comes back to its own page", async () => {
     const no = "obj_return_01";
     await s.createOrder(no, 100);
     const first = await s.api({ cmd: "Pay", order_no: no, type: 1, return_url: "https://shop.example/done" });
-    assert.equal(first.json.result, 0);
-    const again = await s.api({ cmd: "Pay", order_no: no, type: 1, return_url: "https://shop.example/done" });
-    assert.equal(again.json.result, 0);
+    const second = await s.api({ cmd: "Pay", order_no: no, type: 1, return_url: "https://shop.example/elsewhere?tab=2" });
+    assert.deepEqual([first.json.result, second.json.result], [0, 0], second.text);
     const hijack = await s.api({ cmd: "Pay", order_no: no, type: 1, return_url: "https://evil.example/phish" });
-    assert.deepEqual([hijack.status, hijack.json.result], [400, -22], "an unlisted origin is refused first");
-    const other = await s.api({ cmd: "Pay", order_no: no, type: 1, return_url: "https://shop.example/elsewhere" });
-    assert.deepEqual([other.status, other.json.result], [409, -21]);
-    assert.equal((await s.record(no)).return_url, "https://shop.example/done");
+    assert.deepEqual([hijack.status, hijack.json.result], [400, -22], "an unlisted origin is refused");
+    assert.equal((await s.record(no)).return_url, null, "a page's return_url is not stored on the order");
+    const mine = new URL(second.json.pay_info.alipay_url).searchParams.get("return_url");
+    assert.equal(sealedDestination(mine), "https://shop.example/elsewhere?tab=2");
+    const back = await payAndReturn(second.json.pay_info.alipay_url);
+    assert.equal(back.status, 302);
+    const to = signedReturn(back.location);
+    assert.deepEqual(to, { page: "https://shop.example/elsewhere?tab=2", order_no: no, pay_state: 1, ts: to.ts, verified: true });
+    // The first page's cashier URL still names its own page.
+    assert.equal(sealedDestination(new URL(first.json.pay_info.alipay_url).searchParams.get("return_url")), "https://shop.example/done");
+  });
 
+  it("a return whose sealed destination was altered goes nowhere", async () => {
+    const no = "obj_return_03";
+    await s.createOrder(no, 100);
+    const pay = await s.api({ cmd: "Pay", order_no: no, type: 1, return_url: "https://shop.example/done" });
+    const { back } = await payAndReturn(pay.json.pay_info.alipay_url);
+    const url = new URL(back);
+    const [, mac] = url.pathname.split("/return/alipay/")[1].split(".");
+    const evil = Buffer.from("https://shop.example/phish").toString("base64url");
+    url.pathname = `/return/alipay/${evil}.${mac}`;
+    const ret = await fetch(url, { redirect: "manual" });
+    assert.equal(ret.status, 400, "another destination under the same MAC is refused");
+    assert.equal(ret.headers.get("location"), null);
+    url.pathname = "/return/alipay/<script>";
+    assert.equal((await fetch(url, { redirect: "manual" })).status, 400);
+  });
+
+  it("CreateOrder's return_url binds every Pay; a Pay without one uses it", async () => {
     const fixed = "obj_return_02";
     const bad = await merchant({ cmd: "CreateOrder", order_no: fixed, total_fee: 100, subject: "x", return_url: "https://evil.example/" });
     assert.equal(bad.json.result, -22);
     await s.createOrder(fixed, 100, { return_url: "https://shop.example/thanks" });
     const page = await s.api({ cmd: "Pay", order_no: fixed, type: 1, return_url: "https://shop.example/other" });
-    assert.equal(page.json.result, -21, "CreateOrder fixed it");
+    assert.deepEqual([page.status, page.json.result], [409, -21], "the merchant fixed it");
     const same = await s.api({ cmd: "Pay", order_no: fixed, type: 1, return_url: "https://shop.example/thanks" });
     assert.equal(same.json.result, 0);
+    const back = await payAndReturn(same.json.pay_info.alipay_url);
+    assert.equal(signedReturn(back.location).page, "https://shop.example/thanks");
   });
 });
 

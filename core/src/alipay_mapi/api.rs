@@ -76,9 +76,9 @@ impl ProviderApi for AlipayConfig {
 
     fn prepare(&self, call: &Call, order: &Order, cx: &CallContext) -> Result<Prepared, CallError> {
         Ok(match call {
-            Call::Create { channel: Channel::Cashier, trade_no } => {
+            Call::Create { channel: Channel::Cashier, trade_no, buyer } => {
                 let notify_url = cx.url(NOTIFY_PATH);
-                let return_url = cx.url(RETURN_PATH);
+                let return_url = buyer.return_url.clone().unwrap_or_else(|| cx.url(RETURN_PATH));
                 let pay = DirectPay {
                     trade_no,
                     subject: &order.subject,
@@ -231,3 +231,7 @@ pub fn notify_reply(failure: Option<&NotifyError>) -> NotifyReply {
     };
     NotifyReply { status, content_type: "text/plain; charset=utf-8", body: body.to_owned() }
 }
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;

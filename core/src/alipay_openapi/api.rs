@@ -29,8 +29,17 @@ pub const NOTIFY_PATH: &str = "/notify/alipay/openapi";
 
 const ALI: Provider = Provider::Alipay;
 
+/// Alipay's "system error, call again with the same parameters" (`ACQ.SYSTEM_ERROR`, its
+/// `aop.` form, and `isp.*` service faults): the call may have been carried out.
+fn is_retry(sub_code: &str) -> bool {
+    sub_code.trim_start_matches("aop.") == "ACQ.SYSTEM_ERROR" || sub_code.starts_with("isp.")
+}
+
 fn error(e: OpenApiError) -> CallError {
     match e {
+        OpenApiError::Refused { sub_code, sub_msg, .. } if is_retry(&sub_code) => {
+            CallError::retry(ALI, &sub_code, &sub_msg)
+        }
         OpenApiError::Refused { code, sub_code, sub_msg } => {
             CallError::refused(ALI, if sub_code.is_empty() { &code } else { &sub_code }, &sub_msg)
         }
@@ -84,7 +93,7 @@ impl ProviderApi for OpenApiConfig {
         let notify_url = cx.url(NOTIFY_PATH);
         let now = cx.now;
         let api_call = match call {
-            Call::Create { channel, trade_no } => {
+            Call::Create { channel, trade_no, buyer } => {
                 let trade = NewTrade {
                     trade_no,
                     subject: &order.subject,
@@ -94,7 +103,9 @@ impl ProviderApi for OpenApiConfig {
                 };
                 if *channel == Channel::Cashier {
                     // The buyer's redirect: a signed URL, nothing sent from here.
-                    let page = req::page_pay(self, &trade, &cx.url(crate::alipay_mapi::RETURN_PATH), now);
+                    let return_url =
+                        buyer.return_url.clone().unwrap_or_else(|| cx.url(crate::alipay_mapi::RETURN_PATH));
+                    let page = req::page_pay(self, &trade, &return_url, now);
                     let cfg = self.clone();
                     return Ok(Prepared::signed(page.content().into_bytes(), move |signature| {
                         let url = page.into_url(&cfg, &STANDARD.encode(signature));
@@ -207,3 +218,7 @@ pub fn notify_reply(failure: Option<&NotifyError>) -> NotifyReply {
     };
     NotifyReply { status, content_type: "text/plain; charset=utf-8", body: body.to_owned() }
 }
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;

@@ -44,7 +44,7 @@ pub enum ResultCode {
     NotConfigured,
     /// -20: an unexpected internal error.
     Internal,
-    /// -21: `return_url` differs from the one already fixed for this order.
+    /// -21: `return_url` differs from the one the merchant fixed with `CreateOrder`.
     ReturnUrlFixed,
     /// -22: `return_url`'s origin is not listed in `RETURN_URL_ORIGINS`.
     ReturnUrlNotAllowed,
@@ -61,11 +61,22 @@ pub enum ResultCode {
     /// -28: the command needs a provider API this merchant does not use (`AlipayQr` needs
     /// `ALIPAY_API=openapi`).
     NotSupported,
+    // -30, -31 and -32 are the SDK's own (network failure, unreadable reply, aborted).
+    /// -29: too many page requests from this client IP; try again in a minute.
+    RateLimited,
+    /// -33: this order already has as many live-state sockets as it allows (20).
+    TooManySockets,
+    /// -34: this wallet cannot pay inside the app the buyer is in (Alipay inside WeChat,
+    /// WeChat Pay inside Alipay): open the page in the phone's browser.
+    WrongApp,
+    /// -35: WeChat JSAPI needs the buyer's WeChat sign-in again: `wx_token` is missing,
+    /// expired, forged or another order's.
+    WechatSignInNeeded,
 }
 
 impl ResultCode {
     /// Every code, in table order.
-    pub const ALL: [ResultCode; 27] = [
+    pub const ALL: [ResultCode; 31] = [
         Self::Ok,
         Self::MalformedJson,
         Self::UnknownCommand,
@@ -93,6 +104,10 @@ impl ResultCode {
         Self::EventNotFound,
         Self::OriginNotAllowed,
         Self::NotSupported,
+        Self::RateLimited,
+        Self::TooManySockets,
+        Self::WrongApp,
+        Self::WechatSignInNeeded,
     ];
 
     /// The numeric `result`.
@@ -125,6 +140,10 @@ impl ResultCode {
             Self::EventNotFound => -26,
             Self::OriginNotAllowed => -27,
             Self::NotSupported => -28,
+            Self::RateLimited => -29,
+            Self::TooManySockets => -33,
+            Self::WrongApp => -34,
+            Self::WechatSignInNeeded => -35,
         }
     }
 
@@ -151,6 +170,9 @@ impl ResultCode {
             | Self::RefundConflict
             | Self::NotSupported => 409,
             Self::BodyTooLarge => 413,
+            Self::RateLimited | Self::TooManySockets => 429,
+            Self::WrongApp => 409,
+            Self::WechatSignInNeeded => 401,
             Self::NotConfigured | Self::Internal => 500,
             Self::ProviderRejected | Self::ProviderBadReply => 502,
             Self::StorageUnavailable => 503,
@@ -180,7 +202,7 @@ impl ResultCode {
             Self::StorageUnavailable => "order storage is unavailable",
             Self::NotConfigured => "the worker is missing a setting",
             Self::Internal => "unexpected internal error",
-            Self::ReturnUrlFixed => "`return_url` differs from the one fixed for this order",
+            Self::ReturnUrlFixed => "`return_url` differs from the one the merchant fixed with CreateOrder",
             Self::ReturnUrlNotAllowed => "`return_url`'s origin is not in RETURN_URL_ORIGINS",
             Self::RefundTooLarge => "the refund exceeds what is left to refund of the payment",
             Self::RefundConflict => "`refund_no` was used for another payment or amount",
@@ -189,6 +211,12 @@ impl ResultCode {
             Self::OriginNotAllowed => "a live-state WebSocket from an origin not in ALLOWED_ORIGINS",
             Self::NotSupported => {
                 "the command needs a provider API this merchant does not use (AlipayQr needs ALIPAY_API=openapi)"
+            }
+            Self::RateLimited => "too many page requests from this client IP; try again in a minute",
+            Self::TooManySockets => "this order has as many live-state sockets as it allows (20)",
+            Self::WrongApp => "this wallet cannot pay inside the app the buyer is in: open the page in the browser",
+            Self::WechatSignInNeeded => {
+                "WeChat JSAPI needs the buyer's WeChat sign-in (wx_token missing, expired or invalid)"
             }
         }
     }

@@ -242,7 +242,10 @@ impl ListOrdersRequest {
 /// Where a parsed, authorized command goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
-    /// To the object of this order.
+    /// A page command (no token): to the object of this order, counted against the
+    /// client's rate limit.
+    Page(OrderNo),
+    /// A merchant command: to the object of this order.
     Order(OrderNo),
     /// `ListOrders`: answered from the listing projection.
     Listing(ListOrdersRequest),
@@ -265,14 +268,15 @@ pub fn authorize(merchant_token: Option<&str>, authorization: Option<&str>) -> R
 /// Parses an `/api` body, authorizes merchant commands, and says where the command goes.
 pub fn route(body: &[u8], merchant_token: Option<&str>, authorization: Option<&str>) -> Result<Route, ApiError> {
     let command = parse_command(body)?;
-    if command.is_merchant_only() {
+    let merchant = command.is_merchant_only();
+    if merchant {
         authorize(merchant_token, authorization)?;
     }
     match command {
         Command::ListOrders(r) => Ok(Route::Listing(r)),
         other => other
             .order_no()
-            .map(Route::Order)
+            .map(if merchant { Route::Order } else { Route::Page })
             .ok_or_else(|| ApiError::new(ResultCode::Internal, "a command without an order")),
     }
 }

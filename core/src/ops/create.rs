@@ -7,7 +7,7 @@ use super::Operation;
 use crate::api::{ApiError, ResultCode};
 use crate::facts::TradeFacts;
 use crate::order::{Change, Channel, Order, PayState, Provider, Session};
-use crate::provider::{Call, CallError, Code, Outcome};
+use crate::provider::{Buyer, Call, CallError, Code, Outcome};
 use crate::reconcile;
 
 /// How a session start ended.
@@ -40,13 +40,13 @@ pub struct Create {
 
 impl Create {
     /// A session of `provider` through `channel` for the trade `trade_no`, at `now`.
-    pub fn new(provider: Provider, channel: Channel, trade_no: &str, now: i64) -> Self {
+    pub fn new(provider: Provider, channel: Channel, trade_no: &str, buyer: Buyer, now: i64) -> Self {
         Self {
             provider,
             channel,
             trade_no: trade_no.to_owned(),
             started_at: now,
-            next: Some(Call::Create { channel, trade_no: trade_no.to_owned() }),
+            next: Some(Call::Create { channel, trade_no: trade_no.to_owned(), buyer }),
             created: Created::Pending,
             trades: Vec::new(),
             failure: None,

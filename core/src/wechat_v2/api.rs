@@ -102,7 +102,7 @@ impl ProviderApi for WechatConfig {
     fn prepare(&self, call: &Call, order: &Order, cx: &CallContext) -> Result<Prepared, CallError> {
         let nonce = &cx.nonce;
         Ok(match call {
-            Call::Create { channel: Channel::Qr, trade_no } => self.unified_order(order, trade_no, cx),
+            Call::Create { channel: Channel::Qr, trade_no, .. } => self.unified_order(order, trade_no, cx),
             Call::Create { channel: Channel::Cashier, .. } => {
                 return Err(CallError::Unsupported("WeChat Pay has no cashier page".into()));
             }
@@ -120,8 +120,8 @@ impl ProviderApi for WechatConfig {
                 Prepared::request(request::refund(self, &refund, nonce))
             }
             Call::RefundQuery { refund_no } => {
-                let (_, p) = refund_of(order, refund_no)?;
-                Prepared::request(request::refund_query(self, &p.trade_no, nonce))
+                let (r, _) = refund_of(order, refund_no)?;
+                Prepared::request(request::refund_query(self, &r.provider_refund_no, nonce))
             }
         })
     }
@@ -224,3 +224,7 @@ pub fn notify_reply(failure: Option<&NotifyError>) -> NotifyReply {
     };
     NotifyReply { status, content_type: "text/xml; charset=utf-8", body }
 }
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;

@@ -118,9 +118,11 @@ pub fn refund(cfg: &WechatConfig, refund: &Refund<'_>, nonce: &str) -> HttpReque
     req
 }
 
-/// `pay/refundquery` by `out_trade_no`.
-pub fn refund_query(cfg: &WechatConfig, trade_no: &str, nonce: &str) -> HttpRequest {
+/// `pay/refundquery` by `out_refund_no`.
+pub fn refund_query(cfg: &WechatConfig, out_refund_no: &str, nonce: &str) -> HttpRequest {
     let mut f = Fields::new();
-    f.set("out_trade_no", trade_no);
+    // By the refund's own number: WeChat lists at most 10 refunds per query by trade, and
+    // an order may have up to 50.
+    f.set("out_refund_no", out_refund_no);
     signed(cfg, "pay/refundquery", f, nonce)
 }

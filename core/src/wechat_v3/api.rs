@@ -64,7 +64,7 @@ impl ProviderApi for V3Config {
 
     fn prepare(&self, call: &Call, order: &Order, cx: &CallContext) -> Result<Prepared, CallError> {
         let request = match call {
-            Call::Create { channel: Channel::Qr, trade_no } => {
+            Call::Create { channel: Channel::Qr, trade_no, .. } => {
                 let notify_url = cx.url(NOTIFY_PATH);
                 let native = v3::NativeOrder {
                     trade_no,
@@ -195,3 +195,7 @@ pub fn notify_reply(failure: Option<&NotifyError>) -> NotifyReply {
         },
     }
 }
+
+#[cfg(test)]
+#[path = "api_tests.rs"]
+mod tests;

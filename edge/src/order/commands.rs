@@ -10,6 +10,7 @@ use paycore::facts::Notice;
 use paycore::ops::{Check, Create};
 use paycore::order::{Channel, Provider};
 use paycore::policy::{self, SessionPlan};
+use paycore::provider::Buyer;
 use paycore::reconcile;
 
 use super::OrderObject;
@@ -22,17 +23,16 @@ use crate::providers::Wallet;
 pub async fn pay(obj: &OrderObject, config: &Config, req: PayRequest, now: i64) -> Result<PayReply, Error> {
     let pay_info = match req.pay_type {
         PayType::Alipay => {
-            let url = req.return_url.as_deref().unwrap_or_default();
-            policy::ensure_return_origin(url, &config.return_url_origins())?;
-            let store = obj.store()?;
-            if let Some(fixed) = policy::fix_return_url(&store.load_existing()?, url)? {
-                store.fix_return_url(fixed)?;
-            }
-            let (url, _) = session(obj, config, Provider::Alipay, Channel::Cashier, now).await?;
+            let order = obj.store()?.load_existing()?;
+            let destination =
+                policy::return_destination(&order, req.return_url.as_deref(), &config.return_url_origins())?;
+            let token = config.sealer()?.return_token(&order.order_no, &destination);
+            let buyer = Buyer { return_url: Some(policy::return_url_for(&config.public_base()?, &token)?) };
+            let (url, _) = session(obj, config, Provider::Alipay, Channel::Cashier, buyer, now).await?;
             PayInfo { alipay_url: Some(url), wechat_pay_url: None }
         }
         PayType::Wechat => {
-            let (code, _) = session(obj, config, Provider::Wechat, Channel::Qr, now).await?;
+            let (code, _) = session(obj, config, Provider::Wechat, Channel::Qr, Buyer::default(), now).await?;
             PayInfo { alipay_url: None, wechat_pay_url: Some(code) }
         }
     };
@@ -46,6 +46,7 @@ async fn session(
     config: &Config,
     provider: Provider,
     channel: Channel,
+    buyer: Buyer,
     now: i64,
 ) -> Result<(String, i64), Error> {
     let order = obj.store()?.load_existing()?;
@@ -55,21 +56,21 @@ async fn session(
     };
     // A missing setting is -19 before anything is asked.
     Wallet::of(config, provider)?;
-    let mut op = Create::new(provider, channel, &trade_no, now);
+    let mut op = Create::new(provider, channel, &trade_no, buyer, now);
     let applied = drive(obj, config, &mut op, now).await?;
     Ok((op.answer(&applied.order)?, applied.order.expires_at))
 }
 
 /// `AlipayQr` (extension): the Alipay QR code (`alipay.trade.precreate`) and `expires_at`.
 pub async fn alipay_qr(obj: &OrderObject, config: &Config, now: i64) -> Result<AlipayQrReply, Error> {
-    let (qr_code, expires_at) = session(obj, config, Provider::Alipay, Channel::Qr, now).await?;
+    let (qr_code, expires_at) = session(obj, config, Provider::Alipay, Channel::Qr, Buyer::default(), now).await?;
     Ok(AlipayQrReply { result: 0, msg: String::new(), qr_code, expires_at })
 }
 
 /// `WechatPay`: the `code_url` (and, as an extension, `expires_at`). A `notify_url` in
 /// the request is ignored: notifies always come to this worker.
 pub async fn wechat_pay(obj: &OrderObject, config: &Config, now: i64) -> Result<WechatPayReply, Error> {
-    let (code_url, expires_at) = session(obj, config, Provider::Wechat, Channel::Qr, now).await?;
+    let (code_url, expires_at) = session(obj, config, Provider::Wechat, Channel::Qr, Buyer::default(), now).await?;
     Ok(WechatPayReply { result: 0, msg: String::new(), code_url, expires_at })
 }
 
@@ -96,8 +97,15 @@ pub fn notice(obj: &OrderObject, notice: &Notice, now: i64) -> Result<(), Error>
 }
 
 /// The buyer's verified return from a cashier: the trade asked about (a return proves
-/// nothing by itself), then the merchant's page with the order's state.
-pub async fn buyer_return(obj: &OrderObject, config: &Config, notice: &Notice, now: i64) -> Result<String, Error> {
+/// nothing by itself), then the page the `Pay` asked for (sealed in `token`, checked here
+/// for this order) or the merchant's, with the order's state, signed.
+pub async fn buyer_return(
+    obj: &OrderObject,
+    config: &Config,
+    notice: &Notice,
+    token: Option<&str>,
+    now: i64,
+) -> Result<String, Error> {
     let order = obj.store()?.load_existing()?;
     let Notice::Trade(facts) = notice else {
         return Err(ApiError::new(ResultCode::ProviderBadReply, "a return names a trade").into());
@@ -109,6 +117,12 @@ pub async fn buyer_return(obj: &OrderObject, config: &Config, notice: &Notice, n
         Ok(applied) => applied.order,
         Err(_) => obj.store()?.load_existing()?,
     };
-    let return_url = order.return_url.as_deref().ok_or_else(Error::order_not_found)?;
-    Ok(policy::return_location(return_url, &order))
+    let sealer = config.sealer()?;
+    let destination = match token.map(|t| sealer.open_return_token(&order.order_no, t)) {
+        Some(Ok(url)) => url,
+        Some(Err(e)) => return Err(ApiError::new(ResultCode::InvalidField, format!("return destination {e}")).into()),
+        None => order.return_url.clone().ok_or_else(Error::order_not_found)?,
+    };
+    let token = config.required("MERCHANT_TOKEN")?;
+    Ok(policy::return_location(&destination, &order, &token, now))
 }

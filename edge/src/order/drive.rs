@@ -79,6 +79,11 @@ pub async fn wake(obj: &OrderObject, now: i64) -> Result<(), Error> {
     let view = View { order: &order, watched: live::watched(&obj.state), next_event_at };
     obj.agenda.borrow_mut().projection_failed(obj.projection.failed_at());
     let due = obj.agenda.borrow_mut().due(&view, now);
+    console_log!(
+        "{}",
+        serde_json::json!({"log": "wake", "order_no": order.order_no.as_str(), "trades": due.checks.trades, "expire": due.checks.expire,
+            "refunds": due.checks.refunds, "deliver": due.deliver, "project": due.project, "overdue": due.overdue.len()})
+    );
     if !due.overdue.is_empty() {
         let changes = due.overdue.into_iter().map(|refund_no| Change::RefundOverdue { refund_no }).collect();
         obj.log_applied(&store.apply(changes, now)?);

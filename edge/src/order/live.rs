@@ -12,10 +12,13 @@ use worker::{Request, Response, State, WebSocket, WebSocketPair, console_log};
 
 use super::OrderObject;
 use crate::platform::config::Config;
-use crate::platform::{Error, forward};
+use crate::platform::{Error, forward, limits};
 
 /// Close code sent with the final state: the order will not change for a page any more.
 const CLOSE_FINAL: u16 = 1000;
+
+/// Live sockets one order keeps; more are refused at the upgrade (`-30`, HTTP 429).
+pub const MAX_SOCKETS: usize = 20;
 
 /// The route: checks the upgrade, the origin and the order number, then passes the request
 /// to the order's object (which answers 101 with its end of the socket).
@@ -31,6 +34,7 @@ pub async fn open(req: Request, config: &Config, segment: &str) -> Result<Respon
     }
     let order_no = paycore::http::parse_order_segment(segment)
         .ok_or_else(|| ApiError::new(ResultCode::InvalidField, "the path's order_no is invalid"))?;
+    limits::count_page_request(config, &req).await?;
     forward::socket(config, &order_no, req).await
 }
 
@@ -52,6 +56,13 @@ fn send(ws: &WebSocket, text: &str, is_final: bool) {
 /// In the object: accepts the page's socket (hibernatable) and sends the current state.
 pub fn accept(obj: &OrderObject, now: i64) -> Result<Response, Error> {
     let order = obj.store()?.load_existing()?;
+    if obj.state.get_websockets().len() >= MAX_SOCKETS {
+        return Err(ApiError::new(
+            ResultCode::TooManySockets,
+            format!("this order already has {MAX_SOCKETS} live sockets; poll WechatPayState instead"),
+        )
+        .into());
+    }
     let pair = WebSocketPair::new()?;
     obj.state.accept_web_socket(&pair.server);
     if let Some(text) = message(&order, now) {

@@ -11,7 +11,7 @@
 //! |---|---|
 //! | `POST /api` | a command body, already authenticated by the route |
 //! | `POST /notice` | a notify the route verified, as a `paycore::facts::Notice` |
-//! | `POST /return` | the buyer's verified return (a `Notice`): `{"location": …}` |
+//! | `POST /return[/<token>]` | the buyer's verified return (a `Notice`) and the sealed destination of its `Pay`: `{"location": …}` |
 //! | `GET /live/<order_no>` | a page's WebSocket: accepted here, told every change (see [`live`]) |
 //! | `POST /test/age` | `{"seconds": n}`: moves the order's clock back (only with `TEST_HOOKS=on`) |
 
@@ -52,6 +52,9 @@ pub struct OrderObject {
     refunds: futures_util::lock::Mutex<()>,
     /// The alarm this instance set (ms since the epoch), to skip setting it again.
     alarm_at: Cell<Option<i64>>,
+    /// Whether this instance set the alarm from the stored order yet (a new instance, after
+    /// a deploy or eviction, does on its first request: settings may have changed).
+    armed: Cell<bool>,
     projection: Projection,
 }
 
@@ -111,6 +114,7 @@ impl OrderObject {
     async fn schedule(&self, now: i64) {
         let Ok(store) = self.store() else { return };
         let Ok(Some(order)) = store.load() else { return };
+        self.armed.set(true);
         let config = self.config();
         // Events wake the object only while webhooks are configured (off or misconfigured:
         // they wait, and no alarm is set for them; a misconfiguration is logged).
@@ -175,9 +179,10 @@ impl OrderObject {
                 commands::notice(self, &notice, now)?;
                 json(&serde_json::json!({"result": 0, "msg": ""}))
             }
-            "/return" => {
+            p if p == "/return" || p.starts_with("/return/") => {
+                let token = p.strip_prefix("/return/").map(str::to_owned);
                 let notice: Notice = serde_json::from_slice(&req.bytes().await?)?;
-                let location = commands::buyer_return(self, &self.config(), &notice, now).await?;
+                let location = commands::buyer_return(self, &self.config(), &notice, token.as_deref(), now).await?;
                 json(&serde_json::json!({"result": 0, "msg": "", "location": location}))
             }
             p if p.starts_with("/live/") => {
@@ -221,6 +226,7 @@ impl DurableObject for OrderObject {
             agenda: RefCell::new(Agenda::default()),
             refunds: futures_util::lock::Mutex::new(()),
             alarm_at: Cell::new(None),
+            armed: Cell::new(false),
             projection: Projection::default(),
         }
     }
@@ -233,6 +239,9 @@ impl DurableObject for OrderObject {
             Err(e) => reply::error(&e.api())?,
         };
         self.settle(now).await;
+        if !self.armed.replace(true) {
+            self.schedule(now).await;
+        }
         reply::allow_origin(resp, allowed_origin.as_deref())
     }
 

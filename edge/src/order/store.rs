@@ -187,13 +187,4 @@ impl OrderStore {
         self.save(None, &order, order.created_at)?;
         Ok(order)
     }
-
-    /// Fixes the order's `return_url` (the first `Pay` that gave one, when `CreateOrder`
-    /// did not).
-    pub fn fix_return_url(&self, url: String) -> Result<Order, Error> {
-        let mut order = self.load_existing()?;
-        order.return_url = Some(url);
-        self.save(None, &order, order.created_at)?;
-        Ok(order)
-    }
 }

@@ -79,6 +79,11 @@ impl Config {
         self.get("MERCHANT_TOKEN").map(SecretKey::new)
     }
 
+    /// The sealer of values the worker hands to browsers (keyed from `MERCHANT_TOKEN`).
+    pub fn sealer(&self) -> Result<paycore::seal::Sealer, CallError> {
+        Ok(paycore::seal::Sealer::new(&self.required("MERCHANT_TOKEN")?))
+    }
+
     /// The worker's own public URL (`PUBLIC_BASE_URL`): notifies and returns come back to it.
     pub fn public_base(&self) -> Result<String, CallError> {
         self.gateway("PUBLIC_BASE_URL", None)

@@ -10,7 +10,7 @@ use worker::{Request, Response, Result};
 use super::read_body;
 use crate::order::list_orders;
 use crate::platform::config::Config;
-use crate::platform::{Error, forward, reply};
+use crate::platform::{Error, forward, limits, reply};
 
 /// `POST /api`: the reply, with CORS for an allowed origin.
 pub async fn post(mut req: Request, config: &Config) -> Result<Response> {
@@ -25,9 +25,11 @@ pub async fn post(mut req: Request, config: &Config) -> Result<Response> {
         let token = config.merchant_token();
         match paycore::api::route(&body, token.as_ref().map(|t| t.expose()), auth.as_deref())? {
             // The object's reply carries CORS already.
-            Route::Order(order_no) => {
+            Route::Page(order_no) => {
+                limits::count_page_request(config, &req).await?;
                 Ok::<_, Error>((forward::command(config, &order_no, &body, allowed).await?, true))
             }
+            Route::Order(order_no) => Ok((forward::command(config, &order_no, &body, allowed).await?, true)),
             Route::Listing(r) => Ok((reply::ok(&list_orders(config, &r).await?)?, false)),
         }
     }
@@ -40,7 +42,8 @@ pub async fn post(mut req: Request, config: &Config) -> Result<Response> {
 }
 
 /// Where an `/api` body goes, as one string (cheaper across the boundary than an object):
-/// `F<allowed origin>\n<order_no>` to forward to that order's object, `D<allowed origin>`
+/// `F<allowed origin>\n<order_no>` to forward to that order's object (`P…` the same for a
+/// page command, which the shell first counts against the client's rate limit), `D<allowed origin>`
 /// for the Rust handler (`ListOrders` reads KV; an oversized body), or
 /// `R<allowed origin>\n<status> <JSON reply>` to answer now (a bad or unauthorized command).
 /// The allowed origin is empty when CORS does not apply.
@@ -59,6 +62,7 @@ pub fn route_api(
         return format!("D{allowed}");
     }
     match paycore::api::route(body, merchant_token.as_deref(), authorization.as_deref()) {
+        Ok(Route::Page(order_no)) => format!("P{allowed}\n{order_no}"),
         Ok(Route::Order(order_no)) => format!("F{allowed}\n{order_no}"),
         Ok(Route::Listing(_)) => format!("D{allowed}"),
         Err(e) => {

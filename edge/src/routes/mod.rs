@@ -8,7 +8,7 @@
 //! | `POST /api`, `OPTIONS /api` | the command API ([`api`]) |
 //! | `POST /notify/wechat`, `/notify/wechat/v3`, `/notify/alipay`, `/notify/alipay/openapi` | provider notifies ([`notify`]) |
 //! | `POST /notify/alipay/refund/<order_no>` | Alipay MAPI's `batch_refund_notify` of that order's refunds |
-//! | `GET /return/alipay` | the buyer's return from Alipay's cashier, verified, then on to the merchant's page |
+//! | `GET /return/alipay[/<token>]` | the buyer's return from Alipay's cashier, verified, then on to the page its `Pay` named (sealed in the token) |
 //! | `GET /live/<order_no>` | a WebSocket of the order's state, for checkout pages |
 //! | `GET /demo/config`, `POST /demo/order`, `POST /demo/webhook`, `GET /demo/told` | the demo shop's backend (`DEMO_SHOP=on` only) |
 //! | `POST /test/age`, `POST /test/crypto` | test hooks (`TEST_HOOKS=on` only) |
@@ -66,7 +66,10 @@ pub async fn handle(req: Request, config: &Config) -> Result<Response> {
         (Method::Options, "/api") => Ok(reply::preflight(req.headers().get("origin")?.as_deref(), config)?),
         (_, "/api") => Err(ApiError::new(ResultCode::MethodNotAllowed, "use POST /api").into()),
         (Method::Post, p) if p.starts_with("/notify/") => return notify::receive(req, config, p).await,
-        (Method::Get, "/return/alipay") => return notify::buyer_return(config, &url).await,
+        (Method::Get, p) if p == "/return/alipay" || p.starts_with("/return/alipay/") => {
+            let token = p.strip_prefix("/return/alipay/");
+            return notify::buyer_return(config, &url, token).await;
+        }
         (Method::Get, p) if p.starts_with("/live/") => open_live(req, config, &p["/live/".len()..]).await,
         (_, p) if p.starts_with("/demo/") => demo::handle(req, config, p, &url).await,
         (Method::Post, p) if p.starts_with("/test/") && config.test_hooks() => hooks::handle(req, config, p).await,

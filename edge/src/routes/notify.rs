@@ -39,11 +39,11 @@ impl Api {
     }
 }
 
-fn answer(api: Api, failure: Option<&NotifyError>) -> Result<Response> {
+fn answer(api: Api, order_no: Option<&paycore::OrderNo>, failure: Option<&NotifyError>) -> Result<Response> {
     if let Some(e) = failure {
         console_log!(
             "{}",
-            serde_json::json!({"log": "notify_rejected", "api": format!("{api:?}"), "reason": e.to_string()})
+            serde_json::json!({"log": "notify_rejected", "api": format!("{api:?}"), "order_no": order_no.map(paycore::OrderNo::as_str), "reason": e.to_string()})
         );
     }
     let r = api.notify_reply(failure);
@@ -80,19 +80,22 @@ pub async fn receive(mut req: Request, config: &Config, path: &str) -> Result<Re
         return reply::with_type(r.status, r.content_type, r.body);
     };
     let input = NotifyInput { headers, body, order };
+    let mut verified_for = None;
     let result = async {
         let wallet = Wallet::load(config, api).map_err(|e| NotifyError::Ours(e.to_string()))?;
         let (order_no, notice) = wallet.open_notify(config, &input, now()).await?;
-        deliver(config, &order_no, "/notice", &notice).await
+        let delivered = deliver(config, &order_no, "/notice", &notice).await;
+        verified_for = Some(order_no);
+        delivered
     }
     .await;
-    answer(api, result.err().as_ref())
+    answer(api, verified_for.as_ref(), result.err().as_ref())
 }
 
 /// `GET /return/alipay`: the buyer's browser back from the cashier, verified like a notify
 /// (MAPI or OpenAPI, by its `sign_type`); the order's object asks Alipay about the trade and
 /// names the merchant's page.
-pub async fn buyer_return(config: &Config, url: &str) -> Result<Response> {
+pub async fn buyer_return(config: &Config, url: &str, token: Option<&str>) -> Result<Response> {
     // The raw query string, decoded once by the form parser.
     let query = url.split_once('?').map_or("", |(_, q)| q);
     let query = query.split_once('#').map_or(query, |(q, _)| q);
@@ -114,11 +117,26 @@ pub async fn buyer_return(config: &Config, url: &str) -> Result<Response> {
             "This link could not be verified with Alipay. Your order page shows the real payment state.",
         );
     };
-    let location = deliver(config, &order_no, "/return", &notice).await.ok().and_then(|text| {
-        serde_json::from_str::<serde_json::Value>(&text).ok()?.get("location")?.as_str().map(str::to_owned)
+    // The token is only ever base64url and one dot: anything else is nobody's.
+    let path = match token {
+        Some(t) if t.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) => format!("/return/{t}"),
+        Some(_) => return reply::html(400, "Payment return not verified", "This link is malformed."),
+        None => "/return".to_owned(),
+    };
+    let answered = deliver(config, &order_no, &path, &notice).await;
+    let location = answered.as_ref().ok().and_then(|text| {
+        serde_json::from_str::<serde_json::Value>(text).ok()?.get("location")?.as_str().map(str::to_owned)
     });
-    match location {
-        Some(location) => reply::redirect(&location),
-        None => reply::html(404, "Order not found", "This order is unknown or has no return page."),
+    match (location, answered) {
+        (Some(location), _) => reply::redirect(&location),
+        (None, Err(NotifyError::Rejected(why))) => {
+            console_log!("{}", serde_json::json!({"log": "return_refused", "order_no": order_no.as_str(), "why": why}));
+            reply::html(
+                400,
+                "Payment return not verified",
+                "This return link was altered. Your order page shows the real payment state.",
+            )
+        }
+        (None, _) => reply::html(404, "Order not found", "This order is unknown or has no return page."),
     }
 }
