@@ -17,6 +17,7 @@ import { OrderObject as RustOrderObject, __wbg_reset_state, __worker_init_state,
 
 const MAX_BODY_BYTES = 8 * 1024;
 const ALLOWED_ORIGIN_HEADER = "x-paybridge-allowed-origin";
+const CLIENT_IP_HEADER = "x-paybridge-client-ip";
 const instance = __worker_init_state();
 
 /** Replaces a trapped wasm instance before the next call into Rust. */
@@ -86,8 +87,14 @@ export default {
       const space = rest.indexOf(" ");
       return json(Number(rest.slice(0, space)), rest.slice(space + 1), allowedOrigin);
     }
-    if (kind === "P" && (await overLimit(env, request))) return json(429, rateLimitedReply(), allowedOrigin);
-    const headers = allowedOrigin ? { [ALLOWED_ORIGIN_HEADER]: allowedOrigin } : undefined;
+    const headers = {};
+    if (allowedOrigin) headers[ALLOWED_ORIGIN_HEADER] = allowedOrigin;
+    if (kind === "P") {
+      if (await overLimit(env, request)) return json(429, rateLimitedReply(), allowedOrigin);
+      // The buyer's IP as Cloudflare saw it (WeChat H5 binds its link to it).
+      const ip = request.headers.get("cf-connecting-ip");
+      if (ip) headers[CLIENT_IP_HEADER] = ip;
+    }
     return env.ORDER.get(env.ORDER.idFromName(rest)).fetch("https://order/api", { method: "POST", body, headers });
   },
 };

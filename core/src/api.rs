@@ -10,13 +10,13 @@ mod reply;
 
 pub use codes::{ApiError, ResultCode};
 pub use command::{
-    Command, CreateOrderRequest, DEFAULT_EXPIRE_SECONDS, LIST_LIMIT, ListOrdersRequest, MAX_BODY_BYTES,
+    Command, CreateOrderRequest, DEFAULT_EXPIRE_SECONDS, Device, LIST_LIMIT, ListOrdersRequest, MAX_BODY_BYTES,
     MAX_EXPIRE_SECONDS, MIN_EXPIRE_SECONDS, OrderRef, PayRequest, PayType, RefundRequest, ResendEventRequest, Route,
     StateRequest, WechatPayRequest, authorize, parse_command, route,
 };
 pub use reply::{
-    AlipayQrReply, ErrorReply, EventReply, EventsReply, ListOrdersReply, OrderReply, OrderSummary, OrderView, PayInfo,
-    PayReply, RefundReply, StateReply, WechatPayReply,
+    AlipayQrReply, ErrorReply, EventReply, EventsReply, JsapiParams, ListOrdersReply, OrderReply, OrderSummary,
+    OrderView, PayInfo, PayReply, RefundReply, StateReply, WechatPayReply,
 };
 
 #[cfg(test)]

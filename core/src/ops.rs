@@ -13,7 +13,7 @@ mod refund;
 
 pub use check::Check;
 pub use close::Close;
-pub use create::{Create, Created};
+pub use create::{Create, Created, Handout, made_by_request};
 pub use refund::SendRefund;
 
 use crate::order::{Change, Order, Provider};

@@ -1,12 +1,11 @@
 //! What the order's one writer decides before it talks to a provider: whether an order can
-//! be paid, closed or refunded, which session serves a buyer, which `return_url` it
-//! keeps, and what a refund request means. The worker's Durable Object calls these and
+//! be paid, closed or refunded, which `return_url` a buyer comes back to, and what a refund request means. The worker's Durable Object calls these and
 //! only does the I/O, so every rule here is tested natively. When the providers are asked
 //! is [`crate::schedule`]'s, what they answer means [`crate::reconcile`]'s.
 
 use crate::AmountFen;
 use crate::api::{ApiError, CreateOrderRequest, RefundRequest, ResultCode};
-use crate::order::{Channel, Order, PayState, Payment, Provider, Refund, RefundStatus};
+use crate::order::{Order, PayState, Payment, Provider, Refund, RefundStatus};
 
 /// WeChat wants `time_expire` more than a minute after the `unifiedorder` call.
 pub const MIN_REMAINING_FOR_NEW_CODE: i64 = 60;
@@ -31,35 +30,6 @@ pub fn ensure_time_for_new_code(order: &Order, now: i64) -> Result<(), ApiError>
         return Err(ApiError::new(ResultCode::OrderExpired, "less than a minute is left to pay this order"));
     }
     Ok(())
-}
-
-/// What a page's request for a payment session comes to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionPlan {
-    /// Hand out the code the order's session already has.
-    Reuse(String),
-    /// Start a session for the trade `trade_no`.
-    Start {
-        /// The trade's `out_trade_no`.
-        trade_no: String,
-    },
-}
-
-/// The session that serves a buyer paying `provider` through `channel`: a QR code is made
-/// once per order and handed out again; a cashier URL is signed each time. `-12` when
-/// the order is final, `-13` when expired or too close to expiry for a new code.
-pub fn session_plan(order: &Order, provider: Provider, channel: Channel, now: i64) -> Result<SessionPlan, ApiError> {
-    ensure_payable(order, now)?;
-    if channel == Channel::Qr
-        && let Some(code) = order.session(provider, channel).and_then(|s| s.code.clone())
-    {
-        return Ok(SessionPlan::Reuse(code));
-    }
-    if channel == Channel::Qr {
-        ensure_time_for_new_code(order, now)?;
-    }
-    // Desktop sessions are the order's own trade: out_trade_no = order_no.
-    Ok(SessionPlan::Start { trade_no: order.order_no.as_str().to_owned() })
 }
 
 /// A repeated `CreateOrder` must carry the stored content (`-11` otherwise).

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::api::CreateOrderRequest;
-use crate::order::{Change, Provider, RefundResult, SendResult, Session, Source};
+use crate::order::{Change, Provider, RefundResult, SendResult, Source};
 use crate::{AmountFen, OrderNo};
 
 fn order() -> Order {
@@ -113,26 +113,6 @@ fn each_pay_returns_where_it_asked_unless_the_merchant_fixed_it() {
 fn close_decisions() {
     assert_eq!(close_step(&order()), Ok(CloseStep::Close));
     assert_eq!(code(close_step(&paid_order())), ResultCode::InvalidOrderState);
-}
-
-#[test]
-fn a_qr_code_is_made_once_per_order_and_a_cashier_signed_each_time() {
-    let mut o = order();
-    let start = SessionPlan::Start { trade_no: "order_0001".into() };
-    assert_eq!(session_plan(&o, Provider::Wechat, Channel::Qr, 1100), Ok(start.clone()));
-    let mut s = Session::new(Provider::Wechat, Channel::Qr, "order_0001", 1100);
-    s.code = Some("weixin://wxpay/bizpayurl?pr=1".into());
-    o.apply(Change::SessionStarted(s), 1100).unwrap();
-    assert_eq!(
-        session_plan(&o, Provider::Wechat, Channel::Qr, 1200),
-        Ok(SessionPlan::Reuse("weixin://wxpay/bizpayurl?pr=1".into()))
-    );
-    assert_eq!(session_plan(&o, Provider::Alipay, Channel::Qr, 1200), Ok(start.clone()));
-    o.apply(Change::SessionStarted(Session::new(Provider::Alipay, Channel::Cashier, "order_0001", 1200)), 1200)
-        .unwrap();
-    assert_eq!(session_plan(&o, Provider::Alipay, Channel::Cashier, 1300), Ok(start));
-    assert_eq!(code(session_plan(&order(), Provider::Wechat, Channel::Qr, 2800 - 59)), ResultCode::OrderExpired);
-    assert_eq!(code(session_plan(&paid_order(), Provider::Wechat, Channel::Qr, 1600)), ResultCode::OrderNotPayable);
 }
 
 #[test]

@@ -50,14 +50,28 @@ pub enum Call {
         /// The merchant's refund number.
         refund_no: String,
     },
+    /// Sign WeChat JSAPI's page parameters for a prepay (no request: only signed).
+    JsapiParams {
+        /// The `prepay_id`.
+        prepay_id: String,
+    },
 }
 
 /// What a session's request needs to know of the buyer besides the order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Buyer {
-    /// Where the provider sends the buyer back: the worker's own signed return URL (Alipay
+    /// Where the provider sends the buyer back: the worker's own sealed return URL (Alipay
     /// cashiers; `None`: the worker's plain return route).
     pub return_url: Option<String>,
+    /// The merchant's page the buyer came from and returns to (Alipay wap `show_url` /
+    /// `quit_url`; WeChat H5 `redirect_url`).
+    pub page_url: Option<String>,
+    /// The buyer's IP as Cloudflare saw it (WeChat H5 binds its link to it).
+    pub client_ip: Option<String>,
+    /// The payer's openid (WeChat JSAPI).
+    pub openid: Option<String>,
+    /// The order's row that holds that openid (stored with the session, never the openid).
+    pub payer: Option<String>,
 }
 
 /// What a call needs besides the order: the clock, a nonce, and the worker's public URL
@@ -77,7 +91,21 @@ impl CallContext {
     pub fn url(&self, path: &str) -> String {
         crate::http::join_url(&self.public_base, path)
     }
+
+    /// The notify URL of an API for one of `order`'s trades: the API's path, with the
+    /// order's number after `/order/` when the trade has a number of its own (phone
+    /// sessions), so the notify finds its order whatever it says.
+    pub fn notify_url(&self, path: &str, order: &Order, trade_no: &str) -> String {
+        if trade_no == order.order_no.as_str() {
+            self.url(path)
+        } else {
+            self.url(&format!("{path}{ORDER_SEGMENT}{}", crate::http::order_segment(&order.order_no)))
+        }
+    }
 }
+
+/// What follows an API's notify path when the notify names its order: `<path>/order/<order_no>`.
+pub const ORDER_SEGMENT: &str = "/order/";
 
 /// A code or link a provider made for a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,6 +140,8 @@ pub enum Outcome {
     Refunds(Vec<RefundFacts>),
     /// Refund query: the provider has no such refund.
     NoRefund,
+    /// JSAPI: the page's parameters, signed.
+    JsapiParams(crate::api::JsapiParams),
 }
 
 /// Why a call gave no usable outcome.

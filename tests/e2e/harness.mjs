@@ -89,7 +89,7 @@ const ASSETS = {
 export async function startStack({ vars = {}, assets = false, pageLimit = 1_000_000, persist } = {}) {
   const sandboxPort = await freePort();
   const workerPort = await freePort();
-  const sandbox = await startSandbox({ port: sandboxPort, quiet: true, publicBaseUrl: `http://127.0.0.1:${workerPort}` });
+  const sandbox = await startSandbox({ port: sandboxPort, quiet: true, publicBaseUrl: `http://127.0.0.1:${workerPort}`, shopOrigins: vars.RETURN_URL_ORIGINS ?? vars.ALLOWED_ORIGINS ?? "https://shop.example" });
   const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
   const workerUrl = `http://127.0.0.1:${workerPort}`;
   const bindings = {

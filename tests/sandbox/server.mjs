@@ -43,8 +43,9 @@
 // Buyer knobs: cookie sandbox_wx_user (the WeChat user, default "buyer"), header
 // x-sandbox-buyer-ip (the buyer's IP on the H5 page, default the socket's address).
 // Keys: the dev values of .dev.vars.example, unless the environment overrides them.
-// `publicBaseUrl` (default PUBLIC_BASE_URL) names the worker's host: with 127.0.0.1 it is
-// the 网页授权域名 and the H5 domain.
+// `publicBaseUrl` (default PUBLIC_BASE_URL) names the worker's host, the 网页授权域名;
+// `shopOrigins` (default RETURN_URL_ORIGINS or ALLOWED_ORIGINS) the shop's, the H5 domain;
+// 127.0.0.1 is both.
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -72,7 +73,7 @@ export function loadDevVars() {
   return { ...vars, ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k in vars)) };
 }
 
-export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, publicBaseUrl } = {}) {
+export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, publicBaseUrl, shopOrigins } = {}) {
   const v = loadDevVars();
   const wechatCfg = { appid: v.WECHAT_APPID, mchId: v.WECHAT_MCH_ID, key: v.WECHAT_API_KEY };
   const wechatV3Cfg = {
@@ -120,8 +121,9 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, p
   const alipay = createAlipay(alipayCfg, state, takeFault);
   const alipayOpen = createAlipayOpenApi({ appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY, alipayKey: readFileSync(join(here, "alipay_sandbox_key.pem"), "utf8") }, state, takeFault);
 
-  // The mobile paths: a clock tests can move, and the hosts the merchant registered (网页授权
-  // 域名, H5 domain): the worker's public host and loopback.
+  // The mobile paths: a clock tests can move, and the hosts the merchant registered: the
+  // worker's public host for OAuth (网页授权域名), the shop's hosts for H5 (the H5 domain:
+  // the pages the buyer comes from and returns to), and loopback for both.
   state.clockOffsetMs = 0;
   const now = () => Date.now() + state.clockOffsetMs;
   const publicHost = (() => {
@@ -132,11 +134,18 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, p
     }
   })();
   const allowedHost = (h) => h === "127.0.0.1" || h === publicHost;
+  const shopHosts = new Set(
+    (shopOrigins ?? v.RETURN_URL_ORIGINS ?? v.ALLOWED_ORIGINS ?? "")
+      .split(",")
+      .map((o) => URL.parse(o.trim())?.hostname)
+      .filter(Boolean),
+  );
+  const h5Host = (h) => h === "127.0.0.1" || shopHosts.has(h);
   const baseUrl = () => `http://${host}:${server.address()?.port ?? port}`;
   const oauth = createWechatOAuth({ appid: v.WECHAT_APPID, secret: v.WECHAT_APP_SECRET }, state, { now, allowedHost });
   const mobile = createWechatMobile({
     cfg: { appid: v.WECHAT_APPID, mchid: v.WECHAT_MCH_ID, key: v.WECHAT_API_KEY, merchantPublicKey: wechatV3Cfg.merchantPublicKey },
-    state, wechat, wechatV3, oauth, now, baseUrl, allowedHost,
+    state, wechat, wechatV3, oauth, now, baseUrl, allowedHost: h5Host,
     payAndNotify: (args) => payAndNotify(args),
   });
   const wap = createAlipayWap({ mapiCfg: alipayCfg, openCfg: { appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY }, state, alipay, alipayOpen, now });

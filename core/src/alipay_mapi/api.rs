@@ -76,7 +76,7 @@ impl ProviderApi for AlipayConfig {
 
     fn prepare(&self, call: &Call, order: &Order, cx: &CallContext) -> Result<Prepared, CallError> {
         Ok(match call {
-            Call::Create { channel: Channel::Cashier, trade_no, buyer } => {
+            Call::Create { channel: channel @ (Channel::Cashier | Channel::Wap), trade_no, buyer } => {
                 let notify_url = cx.url(NOTIFY_PATH);
                 let return_url = buyer.return_url.clone().unwrap_or_else(|| cx.url(RETURN_PATH));
                 let pay = DirectPay {
@@ -87,6 +87,9 @@ impl ProviderApi for AlipayConfig {
                     notify_url: &notify_url,
                     return_url: &return_url,
                     it_b_pay_minutes: self.it_b_pay.then(|| pay_url::it_b_pay_minutes(order.expires_at, cx.now)),
+                    wap_show_url: (*channel == Channel::Wap)
+                        .then(|| buyer.page_url.as_deref().unwrap_or(&return_url))
+                        .map(|u| u as &str),
                 };
                 Prepared::done(Outcome::Code(Code { text: pay_url::build(self, &pay), prepay_id: None }))
             }
@@ -94,6 +97,9 @@ impl ProviderApi for AlipayConfig {
                 return Err(CallError::Unsupported(
                     "Alipay QR codes need ALIPAY_API=openapi (alipay.trade.precreate); MAPI has no QR code".into(),
                 ));
+            }
+            Call::Create { channel: Channel::Jsapi, .. } | Call::JsapiParams { .. } => {
+                return Err(CallError::Unsupported("JSAPI is WeChat's".into()));
             }
             Call::Query { trade_no } => Prepared::request(service::trade_query_request(self, trade_no)),
             Call::Close { trade_no } => Prepared::request(service::close_trade_request(self, trade_no)),
@@ -144,7 +150,9 @@ impl ProviderApi for AlipayConfig {
             Err(e) => Err(error(e)),
         };
         match call {
-            Call::Create { .. } => Err(CallError::Unsupported("MAPI creates no session by request".into())),
+            Call::Create { .. } | Call::JsapiParams { .. } => {
+                Err(CallError::Unsupported("MAPI creates no session by request".into()))
+            }
             Call::Query { trade_no } => query(trade_no),
             Call::RefundQuery { refund_no } => query(&refund_of(order, refund_no)?.1.trade_no),
             Call::Close { .. } => match service::close_trade(body) {

@@ -68,7 +68,7 @@ fn cashier(return_url: Option<&str>) -> Call {
     Call::Create {
         channel: Channel::Cashier,
         trade_no: NO.into(),
-        buyer: Buyer { return_url: return_url.map(str::to_owned) },
+        buyer: Buyer { return_url: return_url.map(str::to_owned), ..Buyer::default() },
     }
 }
 fn query() -> Call {

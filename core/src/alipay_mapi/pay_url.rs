@@ -1,4 +1,6 @@
-//! `create_direct_pay_by_user`: the signed cashier URL returned by `Pay` type 1.
+//! `create_direct_pay_by_user`: the signed cashier URL returned by `Pay` type 1; on a
+//! phone, `alipay.wap.create.direct.pay.by.user` (the same signing; `seller_id` instead of
+//! `seller_email`, `app_pay=Y` so Alipay opens its app where it can, `show_url`).
 //!
 //! Built as the official demo does: drop empty values, sign the raw values with
 //! `ALIPAY-MAPI-MD5`, then emit `k=urlencode(v)` pairs in sorted order followed by
@@ -27,6 +29,8 @@ pub struct DirectPay<'a> {
     /// `it_b_pay`: minutes until Alipay itself stops taking payment (needs the contract
     /// option; `None` leaves it out). See [`it_b_pay_minutes`].
     pub it_b_pay_minutes: Option<i64>,
+    /// A phone's browser: the wap cashier, with this `show_url` (the shop's page).
+    pub wap_show_url: Option<&'a str>,
 }
 
 /// Whole minutes from `now` to the order's expiry, rounded down so that Alipay never takes
@@ -38,13 +42,19 @@ pub fn it_b_pay_minutes(expires_at: i64, now: i64) -> i64 {
 /// The signed parameters, before encoding.
 pub fn params(cfg: &AlipayConfig, pay: &DirectPay<'_>) -> Fields {
     let mut f = Fields::new();
-    f.set("service", "create_direct_pay_by_user")
-        .set("partner", cfg.partner.as_str())
+    match pay.wap_show_url {
+        None => f.set("service", "create_direct_pay_by_user").set("seller_email", cfg.seller_email.as_str()),
+        Some(show_url) => f
+            .set("service", "alipay.wap.create.direct.pay.by.user")
+            .set("seller_id", cfg.partner.as_str())
+            .set("app_pay", "Y")
+            .set("show_url", show_url),
+    };
+    f.set("partner", cfg.partner.as_str())
         .set("_input_charset", "utf-8")
         .set("payment_type", "1")
         .set("notify_url", pay.notify_url)
         .set("return_url", pay.return_url)
-        .set("seller_email", cfg.seller_email.as_str())
         .set("out_trade_no", pay.trade_no)
         .set("subject", pay.subject)
         .set("total_fee", pay.total_fee.to_yuan());
@@ -84,6 +94,7 @@ mod tests {
             notify_url: "http://127.0.0.1",
             return_url: "http://127.0.0.1",
             it_b_pay_minutes: None,
+            wap_show_url: None,
         };
         let url = build(&cfg, &pay);
         // The spec's example URL up to its sign (its key is not public).
@@ -111,6 +122,7 @@ mod tests {
             notify_url: "https://a/n",
             return_url: "https://a/r",
             it_b_pay_minutes: None,
+            wap_show_url: None,
         };
         let url = build(&config(), &pay);
         assert!(!url.contains("body="));
@@ -122,5 +134,29 @@ mod tests {
         assert_eq!(form.text("it_b_pay").unwrap(), Some("29m"), "rounded down: never past the expiry");
         assert_eq!(alipay_verify(form.pairs(), &config().key), Ok(()), "it_b_pay is signed");
         assert_eq!(it_b_pay_minutes(1030, 1000), 1);
+    }
+
+    #[test]
+    fn the_wap_cashier_is_the_same_signing_with_seller_id_app_pay_and_show_url() {
+        let pay = DirectPay {
+            trade_no: "order_0001",
+            subject: "T恤",
+            body: "",
+            total_fee: AmountFen::new(1990).unwrap(),
+            notify_url: "https://pay.example/notify/alipay",
+            return_url: "https://pay.example/return/alipay/x.y",
+            it_b_pay_minutes: None,
+            wap_show_url: Some("https://shop.example/cart"),
+        };
+        let url = build(&config(), &pay);
+        let form = RawForm::parse(url.split_once('?').unwrap().1.as_bytes()).unwrap();
+        assert_eq!(form.text("service").unwrap(), Some("alipay.wap.create.direct.pay.by.user"));
+        assert_eq!(form.text("seller_id").unwrap(), Some("2088811198755564"));
+        assert_eq!(form.text("seller_email").unwrap(), None, "wap names the seller by id");
+        assert_eq!(form.text("app_pay").unwrap(), Some("Y"));
+        assert_eq!(form.text("show_url").unwrap(), Some("https://shop.example/cart"));
+        assert_eq!(form.text("payment_type").unwrap(), Some("1"));
+        assert_eq!(form.text("_input_charset").unwrap(), Some("utf-8"));
+        assert_eq!(alipay_verify(form.pairs(), &config().key), Ok(()));
     }
 }

@@ -55,6 +55,7 @@ fn method(call: &Call) -> &'static str {
         Call::Close { .. } => "alipay.trade.close",
         Call::Refund { .. } => "alipay.trade.refund",
         Call::RefundQuery { .. } => "alipay.trade.fastpay.refund.query",
+        Call::JsapiParams { .. } => "",
     }
 }
 
@@ -101,19 +102,29 @@ impl ProviderApi for OpenApiConfig {
                     notify_url: &notify_url,
                     expires_at: order.expires_at,
                 };
-                if *channel == Channel::Cashier {
+                if matches!(channel, Channel::Cashier | Channel::Wap) {
                     // The buyer's redirect: a signed URL, nothing sent from here.
                     let return_url =
                         buyer.return_url.clone().unwrap_or_else(|| cx.url(crate::alipay_mapi::RETURN_PATH));
-                    let page = req::page_pay(self, &trade, &return_url, now);
+                    let page = match channel {
+                        Channel::Wap => {
+                            let quit_url = buyer.page_url.as_deref().unwrap_or(&return_url);
+                            req::wap_pay(self, &trade, &return_url, quit_url, now)
+                        }
+                        _ => req::page_pay(self, &trade, &return_url, now),
+                    };
                     let cfg = self.clone();
                     return Ok(Prepared::signed(page.content().into_bytes(), move |signature| {
                         let url = page.into_url(&cfg, &STANDARD.encode(signature));
                         Ready::Done(Outcome::Code(Code { text: url, prepay_id: None }))
                     }));
                 }
+                if *channel == Channel::Jsapi {
+                    return Err(CallError::Unsupported("JSAPI is WeChat's".into()));
+                }
                 req::precreate(self, &trade, now)
             }
+            Call::JsapiParams { .. } => return Err(CallError::Unsupported("JSAPI is WeChat's".into())),
             Call::Query { trade_no } => req::query(self, trade_no, now),
             Call::Close { trade_no } => req::close(self, trade_no, now),
             Call::Refund { refund_no } => {
@@ -152,6 +163,7 @@ impl ProviderApi for OpenApiConfig {
             signed_response(raw, method(call)).ok_or_else(|| CallError::bad_reply(ALI, "no signed response"))?;
         let sub_code = |e: &OpenApiError, code: &str| e.sub_code() == Some(code);
         match call {
+            Call::JsapiParams { .. } => Err(CallError::Unsupported("JSAPI is WeChat's".into())),
             Call::Create { trade_no, .. } => match openapi::precreate(trade_no, content) {
                 Ok(text) => Ok(Outcome::Code(Code { text, prepay_id: None })),
                 Err(e) if sub_code(&e, TRADE_HAS_SUCCESS) => Ok(Outcome::AlreadyPaid),

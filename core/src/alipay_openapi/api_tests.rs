@@ -82,7 +82,11 @@ fn verifies(message: &[u8], signature: &[u8]) -> bool {
 }
 
 fn create(channel: Channel, return_url: Option<&str>) -> Call {
-    Call::Create { channel, trade_no: NO.into(), buyer: Buyer { return_url: return_url.map(str::to_owned) } }
+    Call::Create {
+        channel,
+        trade_no: NO.into(),
+        buyer: Buyer { return_url: return_url.map(str::to_owned), ..Buyer::default() },
+    }
 }
 fn query() -> Call {
     Call::Query { trade_no: NO.into() }

@@ -119,6 +119,14 @@ pub fn page_pay(cfg: &OpenApiConfig, t: &NewTrade<'_>, return_url: &str, now: i6
     call(cfg, "alipay.trade.page.pay", biz, now, &[("notify_url", t.notify_url), ("return_url", return_url)])
 }
 
+/// `alipay.trade.wap.pay`: the phone cashier, opened by redirecting the buyer; `quit_url`
+/// is the shop's page the cashier's back button returns to.
+pub fn wap_pay(cfg: &OpenApiConfig, t: &NewTrade<'_>, return_url: &str, quit_url: &str, now: i64) -> Call {
+    let mut biz = trade_biz(t, "QUICK_WAP_WAY");
+    biz["quit_url"] = json!(quit_url);
+    call(cfg, "alipay.trade.wap.pay", biz, now, &[("notify_url", t.notify_url), ("return_url", return_url)])
+}
+
 /// `alipay.trade.precreate`: a QR code the buyer scans (当面付).
 pub fn precreate(cfg: &OpenApiConfig, t: &NewTrade<'_>, now: i64) -> Call {
     let biz = trade_biz(t, "FACE_TO_FACE_PAYMENT");

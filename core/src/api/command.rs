@@ -123,6 +123,21 @@ impl From<PayType> for u8 {
     }
 }
 
+/// Where the buyer is, as the page tells `Pay`: it picks the way of paying.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Device {
+    /// A desktop browser (the default): WeChat's QR code, Alipay's cashier page.
+    #[default]
+    Pc,
+    /// A phone's browser outside the wallets: WeChat H5, Alipay wap.
+    Mobile,
+    /// Inside WeChat: WeChat JSAPI (Alipay cannot open there).
+    Wechat,
+    /// Inside the Alipay app: Alipay wap (WeChat Pay cannot open there).
+    Alipay,
+}
+
 /// `Pay` request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayRequest {
@@ -131,9 +146,16 @@ pub struct PayRequest {
     /// 1 Alipay, 2 WeChat Pay.
     #[serde(rename = "type")]
     pub pay_type: PayType,
-    /// Required for Alipay: where the buyer lands after paying (http or https).
+    /// Where the buyer lands after paying (http or https): required for Alipay; for WeChat
+    /// H5 unless `CreateOrder` fixed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_url: Option<String>,
+    /// Where the buyer is (default `pc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<Device>,
+    /// WeChat JSAPI: the token the worker's OAuth return gave the page (`paybridge_wx`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wx_token: Option<String>,
 }
 
 /// `WechatPay` request.
@@ -337,11 +359,12 @@ impl PayRequest {
     /// Alipay needs an absolute http(s) `return_url` (the SDK checks it alone, without the
     /// other commands' rules).
     pub fn validate(&self) -> Result<(), ApiError> {
+        if self.wx_token.as_ref().is_some_and(|t| t.len() > 128 || !t.bytes().all(|b| b.is_ascii_alphanumeric())) {
+            return Err(invalid("wx_token is not a token this worker gives"));
+        }
         match (self.pay_type, &self.return_url) {
             (PayType::Alipay, None) => Err(invalid("return_url is required for Alipay (type 1)")),
-            (PayType::Alipay, Some(url)) if !is_http_url(url) => {
-                Err(invalid("return_url must be an absolute http(s) URL"))
-            }
+            (_, Some(url)) if !is_http_url(url) => Err(invalid("return_url must be an absolute http(s) URL")),
             _ => Ok(()),
         }
     }

@@ -22,14 +22,37 @@ impl From<&ApiError> for ErrorReply {
 }
 
 /// `pay_info` of a `Pay` reply: one of the two URLs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayInfo {
     /// Type 1: the signed Alipay cashier URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alipay_url: Option<String>,
-    /// Type 2: the WeChat `code_url` to show as a QR code.
+    /// Type 2: the WeChat `code_url` to show as a QR code (`pc`), or the H5 URL to open
+    /// from the shop's page (`mobile`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wechat_pay_url: Option<String>,
+    /// Type 2 inside WeChat: the parameters for `WeixinJSBridge.invoke("getBrandWCPayRequest", …)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wechat_jsapi: Option<JsapiParams>,
+}
+
+/// WeChat JSAPI's parameters for `getBrandWCPayRequest`, all strings, named as the bridge
+/// wants them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsapiParams {
+    /// The appid the order was made with.
+    pub app_id: String,
+    /// Unix seconds, as a string.
+    pub time_stamp: String,
+    /// A fresh nonce.
+    pub nonce_str: String,
+    /// `prepay_id=<id>`.
+    pub package: String,
+    /// v2: the sign type `unifiedorder` was signed with (`MD5`, `HMAC-SHA256`); v3: `RSA`.
+    pub sign_type: String,
+    /// The signature over the other five.
+    pub pay_sign: String,
 }
 
 /// `Pay` reply.

@@ -20,7 +20,9 @@ fn parses_the_spec_samples() {
         Command::Pay(PayRequest {
             order_no: OrderNo::parse("1510281411335281083827").unwrap(),
             pay_type: PayType::Alipay,
-            return_url: Some("http://test.www.wanbisai.com".into())
+            return_url: Some("http://test.www.wanbisai.com".into()),
+            device: None,
+            wx_token: None,
         })
     );
     let wx = parse_command(
@@ -44,6 +46,8 @@ fn serialises_commands_as_the_spec_shows() {
         order_no: OrderNo::parse("order_0001").unwrap(),
         pay_type: PayType::Wechat,
         return_url: None,
+        device: None,
+        wx_token: None,
     });
     assert_eq!(serde_json::to_value(&cmd).unwrap(), json!({"cmd": "Pay", "order_no": "order_0001", "type": 2}));
     let state = Command::WechatPayState(StateRequest { order_no: OrderNo::parse("order_0001").unwrap() });
@@ -112,7 +116,11 @@ fn replies_are_pinned() {
     let pay = PayReply {
         result: 0,
         msg: String::new(),
-        pay_info: PayInfo { alipay_url: Some("https://mapi.alipay.com/gateway.do?x".into()), wechat_pay_url: None },
+        pay_info: PayInfo {
+            alipay_url: Some("https://mapi.alipay.com/gateway.do?x".into()),
+            wechat_pay_url: None,
+            wechat_jsapi: None,
+        },
     };
     assert_eq!(
         serde_json::to_value(&pay).unwrap(),
@@ -170,4 +178,37 @@ fn readme_documents_every_result_code() {
         let expected = format!("| {} | {} | {} |", code.code(), code.http_status(), code.meaning());
         assert_eq!(row.replace('`', ""), expected.replace('`', ""), "README row for {code}");
     }
+}
+
+#[test]
+fn pay_takes_a_device_and_refuses_unknown_ones() {
+    let pay =
+        |extra: &str| parse_command(format!(r#"{{"cmd":"Pay","order_no":"order_0001","type":2{extra}}}"#).as_bytes());
+    let Command::Pay(p) = pay(r#","device":"wechat","wx_token":"abc123""#).unwrap() else { panic!() };
+    assert_eq!((p.device, p.wx_token.as_deref()), (Some(Device::Wechat), Some("abc123")));
+    for device in ["pc", "mobile", "wechat", "alipay"] {
+        assert!(pay(&format!(r#","device":"{device}""#)).is_ok(), "{device}");
+    }
+    for bad in [
+        r#","device":"tablet""#,
+        r#","device":"PC""#,
+        r#","device":2"#,
+        r#","wx_token":"a b""#,
+        r#","return_url":"javascript:x""#,
+    ] {
+        assert_eq!(pay(bad).unwrap_err().code, ResultCode::InvalidField, "{bad}");
+    }
+    // The JSAPI parameters go out named as WeixinJSBridge wants them.
+    let params = JsapiParams {
+        app_id: "wx1".into(),
+        time_stamp: "1".into(),
+        nonce_str: "n".into(),
+        package: "prepay_id=p".into(),
+        sign_type: "RSA".into(),
+        pay_sign: "s".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&params).unwrap(),
+        json!({"appId": "wx1", "timeStamp": "1", "nonceStr": "n", "package": "prepay_id=p", "signType": "RSA", "paySign": "s"})
+    );
 }

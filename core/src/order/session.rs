@@ -15,6 +15,11 @@ pub enum Channel {
     Qr,
     /// Alipay's desktop cashier page (MAPI `create_direct_pay_by_user`, OpenAPI `page.pay`).
     Cashier,
+    /// A phone's browser: WeChat H5 (`MWEB`, v3 `h5`), Alipay wap (MAPI
+    /// `alipay.wap.create.direct.pay.by.user`, OpenAPI `alipay.trade.wap.pay`).
+    Wap,
+    /// Inside WeChat: JSAPI for a payer known by OAuth.
+    Jsapi,
 }
 
 /// One payment session and the provider trade it started.
@@ -37,6 +42,13 @@ pub struct Session {
     /// The provider reported the trade closed: it takes no more money.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub closed: bool,
+    /// WeChat H5: the buyer's IP the link is bound to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<String>,
+    /// WeChat JSAPI: the payer (a row of the order's object holding the openid) the
+    /// prepay is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer: Option<String>,
 }
 
 impl Session {
@@ -50,6 +62,8 @@ impl Session {
             code: None,
             prepay_id: None,
             closed: false,
+            client_ip: None,
+            payer: None,
         }
     }
 }
@@ -67,6 +81,12 @@ impl Order {
     /// The latest session of `provider` through `channel`.
     pub fn session(&self, provider: Provider, channel: Channel) -> Option<&Session> {
         self.sessions.iter().rev().find(|s| s.provider == provider && s.channel == channel)
+    }
+
+    /// The first session stored for the trade `trade_no` of `provider` through `channel`
+    /// (two pages asking at once both hand out the one stored first).
+    pub fn session_of(&self, provider: Provider, channel: Channel, trade_no: &str) -> Option<&Session> {
+        self.sessions.iter().find(|s| s.provider == provider && s.channel == channel && s.trade_no == trade_no)
     }
 
     /// Every trade the order started, once each, oldest first; `open_only` leaves out

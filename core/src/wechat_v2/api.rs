@@ -5,14 +5,15 @@
 
 use super::notify::{self, NotifyResult};
 use super::reply::{self, ReplyError};
+use super::request::TradeKind;
 use super::{ErrorCode, RefundStatus, WechatConfig, request};
 use crate::OrderNo;
 use crate::facts::{Notice, RefundFacts, TradeFacts};
 use crate::http::HttpResponse;
 use crate::order::{Channel, Order, Provider, RefundResult, Source, TradeFact};
 use crate::provider::{
-    Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome, Prepared,
-    ProviderApi, RsaCheck,
+    Buyer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome,
+    Prepared, ProviderApi, RsaCheck,
 };
 
 /// The largest notify body read.
@@ -78,19 +79,55 @@ fn refund_of<'a>(
     Ok((r, p))
 }
 
+/// WeChat shows the shop's H5 name to the buyer: the subject, cut.
+const WAP_NAME_CHARS: usize = 32;
+
 impl WechatConfig {
-    fn unified_order(&self, order: &Order, trade_no: &str, cx: &CallContext) -> Prepared {
-        let notify_url = cx.url(NOTIFY_PATH);
+    fn unified_order(
+        &self,
+        order: &Order,
+        channel: Channel,
+        trade_no: &str,
+        buyer: &Buyer,
+        cx: &CallContext,
+    ) -> Result<Prepared, CallError> {
+        let needs = |what: &str| CallError::NotConfigured(format!("a {what} is needed for this way of paying"));
+        let wap_name: String = order.subject.chars().take(WAP_NAME_CHARS).collect();
+        let (kind, ip) = match channel {
+            Channel::Qr => (TradeKind::Native, self.spbill_create_ip.as_str()),
+            Channel::Wap => {
+                let page = buyer.page_url.as_deref().ok_or_else(|| needs("return page"))?;
+                let ip = buyer.client_ip.as_deref().ok_or_else(|| needs("buyer IP"))?;
+                (TradeKind::Mweb { wap_url: page, wap_name: &wap_name }, ip)
+            }
+            Channel::Jsapi => {
+                let openid = buyer.openid.as_deref().ok_or_else(|| needs("payer"))?;
+                (TradeKind::Jsapi { openid }, self.spbill_create_ip.as_str())
+            }
+            Channel::Cashier => return Err(CallError::Unsupported("WeChat Pay has no cashier page".into())),
+        };
+        let notify_url = cx.notify_url(NOTIFY_PATH, order, trade_no);
         let unified = request::UnifiedOrder {
             trade_no,
             body: &order.subject,
             total_fee: order.total_fee,
             notify_url: &notify_url,
-            spbill_create_ip: &self.spbill_create_ip,
+            spbill_create_ip: ip,
             created_at: order.created_at,
             expires_at: order.expires_at,
+            kind,
+            attach: (trade_no != order.order_no.as_str()).then_some(order.order_no.as_str()),
         };
-        Prepared::request(request::unified_order(self, &unified, &cx.nonce))
+        Ok(Prepared::request(request::unified_order(self, &unified, &cx.nonce)))
+    }
+}
+
+/// `unifiedorder`'s `trade_type` for a channel.
+fn trade_type(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Wap => "MWEB",
+        Channel::Jsapi => "JSAPI",
+        Channel::Qr | Channel::Cashier => "NATIVE",
     }
 }
 
@@ -102,9 +139,9 @@ impl ProviderApi for WechatConfig {
     fn prepare(&self, call: &Call, order: &Order, cx: &CallContext) -> Result<Prepared, CallError> {
         let nonce = &cx.nonce;
         Ok(match call {
-            Call::Create { channel: Channel::Qr, trade_no, .. } => self.unified_order(order, trade_no, cx),
-            Call::Create { channel: Channel::Cashier, .. } => {
-                return Err(CallError::Unsupported("WeChat Pay has no cashier page".into()));
+            Call::Create { channel, trade_no, buyer } => self.unified_order(order, *channel, trade_no, buyer, cx)?,
+            Call::JsapiParams { prepay_id } => {
+                Prepared::done(Outcome::JsapiParams(request::jsapi_params(self, prepay_id, cx.now, nonce)))
             }
             Call::Query { trade_no } => Prepared::request(request::order_query(self, trade_no, nonce)),
             Call::Close { trade_no } => Prepared::request(request::close_order(self, trade_no, nonce)),
@@ -137,7 +174,8 @@ impl ProviderApi for WechatConfig {
     fn outcome(&self, call: &Call, order: &Order, resp: &HttpResponse) -> Result<Outcome, CallError> {
         let body = &resp.body;
         match call {
-            Call::Create { .. } => match reply::unified_order(self, body) {
+            Call::JsapiParams { .. } => Err(CallError::Unsupported("JSAPI parameters are signed, not sent".into())),
+            Call::Create { channel, .. } => match reply::unified_order(self, body, trade_type(*channel)) {
                 Ok(r) => Ok(Outcome::Code(Code { text: r.code_url, prepay_id: Some(r.prepay_id) })),
                 Err(e) if is_business(&e, &[ErrorCode::OrderPaid]) => Ok(Outcome::AlreadyPaid),
                 Err(e) => Err(error(e)),

@@ -73,18 +73,34 @@ pub fn verified_fields(cfg: &WechatConfig, body: &[u8]) -> Result<Fields, ReplyE
 pub struct UnifiedOrderReply {
     /// `prepay_id`.
     pub prepay_id: String,
-    /// `code_url`, the text of the QR code (`weixin://wxpay/bizpayurl?pr=…`).
+    /// What the buyer gets: `code_url` (NATIVE: the QR code's text,
+    /// `weixin://wxpay/bizpayurl?pr=…`), `mweb_url` (MWEB: an https link), or the
+    /// `prepay_id` again (JSAPI: the page signs its parameters).
     pub code_url: String,
 }
 
 /// Reads a `unifiedorder` reply.
-pub fn unified_order(cfg: &WechatConfig, body: &[u8]) -> Result<UnifiedOrderReply, ReplyError> {
+pub fn unified_order(cfg: &WechatConfig, body: &[u8], trade_type: &str) -> Result<UnifiedOrderReply, ReplyError> {
     let f = verified_fields(cfg, body)?;
-    let code_url = f.required("code_url")?;
-    if !code_url.starts_with("weixin://") {
-        return Err(ReplyError::Invalid("code_url"));
-    }
-    Ok(UnifiedOrderReply { prepay_id: f.required("prepay_id")?.to_owned(), code_url: code_url.to_owned() })
+    let prepay_id = f.required("prepay_id")?.to_owned();
+    let code_url = match trade_type {
+        "MWEB" => {
+            let url = f.required("mweb_url")?;
+            if !url.starts_with("https://") && !crate::http::is_secure_or_loopback(url) {
+                return Err(ReplyError::Invalid("mweb_url"));
+            }
+            url.to_owned()
+        }
+        "JSAPI" => prepay_id.clone(),
+        _ => {
+            let url = f.required("code_url")?;
+            if !url.starts_with("weixin://") {
+                return Err(ReplyError::Invalid("code_url"));
+            }
+            url.to_owned()
+        }
+    };
+    Ok(UnifiedOrderReply { prepay_id, code_url })
 }
 
 /// `orderquery` result.

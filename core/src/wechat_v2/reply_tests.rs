@@ -28,7 +28,7 @@ fn unified_order_success() {
         ]),
         KEY,
     );
-    let r = unified_order(&config(), &b).unwrap();
+    let r = unified_order(&config(), &b, "NATIVE").unwrap();
     assert_eq!(r.code_url, "weixin://wxpay/bizpayurl?pr=QXuSXeo");
     assert_eq!(r.prepay_id, "wx201410272009395522657a690389285100");
 }
@@ -42,32 +42,32 @@ fn md5_signed_reply_is_accepted() {
         ("code_url", "weixin://wxpay/bizpayurl?pr=x"),
     ];
     let b = signed_body(&refs, KEY, Md5);
-    assert!(unified_order(&config(), b.as_bytes()).is_ok());
+    assert!(unified_order(&config(), b.as_bytes(), "NATIVE").is_ok());
 }
 
 #[test]
 fn communication_failure_reads_only_return_msg() {
     let b = b"<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[\xe7\xad\xbe\xe5\x90\x8d\xe9\x94\x99\xe8\xaf\xaf]]></return_msg></xml>";
-    assert_eq!(unified_order(&config(), b), Err(ReplyError::Communication("签名错误".into())));
+    assert_eq!(unified_order(&config(), b, "NATIVE"), Err(ReplyError::Communication("签名错误".into())));
 }
 
 #[test]
 fn forged_and_foreign_replies_are_refused() {
     let fields = ok(&[("prepay_id", "p"), ("code_url", "weixin://wxpay/bizpayurl?pr=x")]);
     let forged = body(&fields, "00000000000000000000000000000000");
-    assert!(matches!(unified_order(&config(), &forged), Err(ReplyError::Sign(_))));
+    assert!(matches!(unified_order(&config(), &forged, "NATIVE"), Err(ReplyError::Sign(_))));
 
     let mut tampered = String::from_utf8(body(&fields, KEY)).unwrap();
     tampered = tampered.replace("pr=x", "pr=attacker");
-    assert!(matches!(unified_order(&config(), tampered.as_bytes()), Err(ReplyError::Sign(_))));
+    assert!(matches!(unified_order(&config(), tampered.as_bytes(), "NATIVE"), Err(ReplyError::Sign(_))));
 
     let mut other = fields.clone();
     other.push(("appid", "wx_other".into()));
-    assert_eq!(unified_order(&config(), &body(&other, KEY)), Err(ReplyError::WrongMerchant));
+    assert_eq!(unified_order(&config(), &body(&other, KEY), "NATIVE"), Err(ReplyError::WrongMerchant));
 
     let unsigned = b"<xml><return_code>SUCCESS</return_code><result_code>SUCCESS</result_code><code_url>weixin://x</code_url></xml>";
-    assert!(matches!(unified_order(&config(), unsigned), Err(ReplyError::Sign(_))));
-    assert!(matches!(unified_order(&config(), b"<xml><return_code>SUCC"), Err(ReplyError::Xml(_))));
+    assert!(matches!(unified_order(&config(), unsigned, "NATIVE"), Err(ReplyError::Sign(_))));
+    assert!(matches!(unified_order(&config(), b"<xml><return_code>SUCC", "NATIVE"), Err(ReplyError::Xml(_))));
 }
 
 #[test]
@@ -79,7 +79,7 @@ fn business_errors_are_data() {
         ("err_code_des", "该订单已支付".to_string()),
     ];
     assert_eq!(
-        unified_order(&config(), &body(&fields, KEY)),
+        unified_order(&config(), &body(&fields, KEY), "NATIVE"),
         Err(ReplyError::Business { code: ErrorCode::OrderPaid, description: "该订单已支付".into() })
     );
     let mut future = fields;
@@ -178,6 +178,8 @@ fn requests_are_signed_and_deterministic() {
         spbill_create_ip: "127.0.0.1",
         created_at: 1_261_703_410,
         expires_at: 1_261_703_410 + 1800,
+        kind: request::TradeKind::Native,
+        attach: None,
     };
     let req = request::unified_order(&cfg, &order, "nonce123");
     assert_eq!(req.url, "https://api.mch.weixin.qq.com/pay/unifiedorder");

@@ -53,9 +53,38 @@ pub struct UnifiedOrder<'a> {
     pub created_at: i64,
     /// Order expiry, Unix seconds (`time_expire`).
     pub expires_at: i64,
+    /// How the buyer pays: the `trade_type` and what it needs.
+    pub kind: TradeKind<'a>,
+    /// `attach`, returned in notifies, queries and bills: the order number when the trade
+    /// has a number of its own.
+    pub attach: Option<&'a str>,
 }
 
-/// `pay/unifiedorder` with `trade_type=NATIVE`.
+/// `unifiedorder`'s `trade_type` and the fields it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TradeKind<'a> {
+    /// `NATIVE`: a QR code (`product_id` = the trade number).
+    Native,
+    /// `MWEB`: WeChat H5 in a phone's browser; `scene_info` is required in practice.
+    Mweb {
+        /// The shop's page (`h5_info.wap_url`).
+        wap_url: &'a str,
+        /// The shop's name for it (`h5_info.wap_name`).
+        wap_name: &'a str,
+    },
+    /// `JSAPI`: inside WeChat, for the payer's `openid` (of this appid).
+    Jsapi {
+        /// `openid`.
+        openid: &'a str,
+    },
+}
+
+/// The `scene_info` of an H5 order: `{"h5_info":{"type":"Wap","wap_url":…,"wap_name":…}}`.
+pub fn h5_scene_info(wap_url: &str, wap_name: &str) -> String {
+    serde_json::json!({"h5_info": {"type": "Wap", "wap_url": wap_url, "wap_name": wap_name}}).to_string()
+}
+
+/// `pay/unifiedorder`.
 pub fn unified_order(cfg: &WechatConfig, order: &UnifiedOrder<'_>, nonce: &str) -> HttpRequest {
     let mut f = Fields::new();
     f.set("body", truncate_bytes(order.body, BODY_MAX_BYTES))
@@ -65,10 +94,40 @@ pub fn unified_order(cfg: &WechatConfig, order: &UnifiedOrder<'_>, nonce: &str) 
         .set("spbill_create_ip", order.spbill_create_ip)
         .set("time_start", beijing_compact(order.created_at))
         .set("time_expire", beijing_compact(order.expires_at))
-        .set("notify_url", order.notify_url)
-        .set("trade_type", "NATIVE")
-        .set("product_id", order.trade_no);
+        .set("notify_url", order.notify_url);
+    match order.kind {
+        TradeKind::Native => f.set("trade_type", "NATIVE").set("product_id", order.trade_no),
+        TradeKind::Mweb { wap_url, wap_name } => {
+            f.set("trade_type", "MWEB").set("scene_info", h5_scene_info(wap_url, wap_name))
+        }
+        TradeKind::Jsapi { openid } => f.set("trade_type", "JSAPI").set("openid", openid),
+    };
+    if let Some(attach) = order.attach {
+        f.set("attach", attach);
+    }
     signed(cfg, "pay/unifiedorder", f, nonce)
+}
+
+/// The parameters of `getBrandWCPayRequest` for a JSAPI prepay, signed with the API key
+/// by the sign type `unifiedorder` used (WeChat checks they match): upper-case hex over
+/// `appId=…&nonceStr=…&package=prepay_id=…&signType=…&timeStamp=…&key=…`.
+pub fn jsapi_params(cfg: &WechatConfig, prepay_id: &str, now: i64, nonce: &str) -> crate::api::JsapiParams {
+    let mut f = Fields::new();
+    let package = format!("prepay_id={prepay_id}");
+    f.set("appId", cfg.appid.as_str())
+        .set("timeStamp", now.to_string())
+        .set("nonceStr", nonce)
+        .set("package", package.as_str())
+        .set("signType", cfg.sign_type.as_str());
+    let pay_sign = wechat_sign(&f, &cfg.api_key, cfg.sign_type);
+    crate::api::JsapiParams {
+        app_id: cfg.appid.clone(),
+        time_stamp: now.to_string(),
+        nonce_str: nonce.to_owned(),
+        package,
+        sign_type: cfg.sign_type.as_str().to_owned(),
+        pay_sign,
+    }
 }
 
 /// `pay/orderquery` by `out_trade_no`.
@@ -126,3 +185,7 @@ pub fn refund_query(cfg: &WechatConfig, out_refund_no: &str, nonce: &str) -> Htt
     f.set("out_refund_no", out_refund_no);
     signed(cfg, "pay/refundquery", f, nonce)
 }
+
+#[cfg(test)]
+#[path = "jsapi_tests.rs"]
+mod jsapi_tests;

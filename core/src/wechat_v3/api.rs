@@ -13,9 +13,10 @@ use crate::facts::Notice;
 use crate::http::HttpResponse;
 use crate::order::{Channel, Order, Provider, Source};
 use crate::provider::{
-    Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome, Prepared,
-    ProviderApi, Ready, RsaCheck, Sealed,
+    Buyer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome,
+    Prepared, ProviderApi, Ready, RsaCheck, Sealed,
 };
+use base64::Engine;
 
 /// The largest notify body read.
 pub const NOTIFY_MAX_BYTES: usize = 16 * 1024;
@@ -46,6 +47,37 @@ fn signed(cfg: &V3Config, call: v3::Call, cx: &CallContext) -> Prepared {
     })
 }
 
+/// The v3 transaction kind of a channel, with what it needs of the buyer.
+fn pay_kind(channel: Channel, buyer: &Buyer) -> Result<v3::PayKind<'_>, CallError> {
+    let needs = |what: &str| CallError::NotConfigured(format!("a {what} is needed for this way of paying"));
+    match channel {
+        Channel::Qr => Ok(v3::PayKind::Native),
+        Channel::Wap => {
+            Ok(v3::PayKind::H5 { payer_client_ip: buyer.client_ip.as_deref().ok_or_else(|| needs("buyer IP"))? })
+        }
+        Channel::Jsapi => Ok(v3::PayKind::Jsapi { openid: buyer.openid.as_deref().ok_or_else(|| needs("payer"))? }),
+        Channel::Cashier => Err(CallError::Unsupported("WeChat Pay has no cashier page".into())),
+    }
+}
+
+/// JSAPI's page parameters: `signType` RSA, `paySign` the merchant key's SHA256withRSA
+/// over `appId\ntimeStamp\nnonceStr\npackage\n`, base64.
+fn jsapi_params(cfg: &V3Config, prepay_id: &str, cx: &CallContext) -> Prepared {
+    let (app_id, time_stamp, nonce_str) = (cfg.appid.clone(), cx.now.to_string(), cx.nonce.clone());
+    let package = format!("prepay_id={prepay_id}");
+    let message = v3::jsapi_message(&app_id, &time_stamp, &nonce_str, &package).into_bytes();
+    Prepared::signed(message, move |signature| {
+        Ready::Done(Outcome::JsapiParams(crate::api::JsapiParams {
+            app_id,
+            time_stamp,
+            nonce_str,
+            package,
+            sign_type: "RSA".into(),
+            pay_sign: base64::engine::general_purpose::STANDARD.encode(signature),
+        }))
+    })
+}
+
 fn trade_of<'a>(
     order: &'a Order,
     refund_no: &str,
@@ -64,8 +96,8 @@ impl ProviderApi for V3Config {
 
     fn prepare(&self, call: &Call, order: &Order, cx: &CallContext) -> Result<Prepared, CallError> {
         let request = match call {
-            Call::Create { channel: Channel::Qr, trade_no, .. } => {
-                let notify_url = cx.url(NOTIFY_PATH);
+            Call::Create { channel, trade_no, buyer } => {
+                let notify_url = cx.notify_url(NOTIFY_PATH, order, trade_no);
                 let native = v3::NativeOrder {
                     trade_no,
                     description: &order.subject,
@@ -73,16 +105,15 @@ impl ProviderApi for V3Config {
                     notify_url: &notify_url,
                     expires_at: order.expires_at,
                 };
-                v3::create_native(self, &native)
+                let attach = (trade_no != order.order_no.as_str()).then_some(order.order_no.as_str());
+                v3::create(self, &native, pay_kind(*channel, buyer)?, attach)
             }
-            Call::Create { channel: Channel::Cashier, .. } => {
-                return Err(CallError::Unsupported("WeChat Pay has no cashier page".into()));
-            }
+            Call::JsapiParams { prepay_id } => return Ok(jsapi_params(self, prepay_id, cx)),
             Call::Query { trade_no } => v3::query(self, trade_no),
             Call::Close { trade_no } => v3::close(self, trade_no),
             Call::Refund { refund_no } => {
                 let (r, p) = trade_of(order, refund_no)?;
-                let notify_url = cx.url(NOTIFY_PATH);
+                let notify_url = cx.notify_url(NOTIFY_PATH, order, &p.trade_no);
                 v3::refund(&v3::Refund {
                     trade_no: &p.trade_no,
                     out_refund_no: &r.provider_refund_no,
@@ -113,8 +144,13 @@ impl ProviderApi for V3Config {
             Status::Unavailable(status) => return Err(CallError::status(WX, status)),
         };
         match (call, answer) {
-            (Call::Create { .. }, Ok(body)) => {
-                Ok(Outcome::Code(Code { text: reply::code_url(body).map_err(bad)?, prepay_id: None }))
+            (Call::Create { channel, buyer, .. }, Ok(body)) => {
+                let text = reply::created(body, pay_kind(*channel, buyer)?.name()).map_err(bad)?;
+                let prepay_id = (*channel == Channel::Jsapi).then(|| text.clone());
+                Ok(Outcome::Code(Code { text, prepay_id }))
+            }
+            (Call::JsapiParams { .. }, _) => {
+                Err(CallError::Unsupported("JSAPI parameters are signed, not sent".into()))
             }
             (Call::Create { .. }, Err(e)) if e.is_order_paid() => Ok(Outcome::AlreadyPaid),
             (Call::Query { trade_no }, Ok(body)) => {

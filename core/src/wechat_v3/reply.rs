@@ -78,17 +78,42 @@ pub fn outcome(resp: &HttpResponse) -> Outcome {
 }
 
 #[derive(Deserialize)]
-struct CodeUrl {
-    code_url: String,
+struct Created {
+    #[serde(default)]
+    code_url: Option<String>,
+    #[serde(default)]
+    h5_url: Option<String>,
+    #[serde(default)]
+    prepay_id: Option<String>,
 }
 
 /// `create_native`'s answer.
 pub fn code_url(body: &[u8]) -> Result<String, V3Error> {
-    let reply: CodeUrl = serde_json::from_slice(body).map_err(|e| V3Error::Malformed(e.to_string()))?;
-    if !reply.code_url.starts_with("weixin://") {
-        return Err(V3Error::Malformed("code_url is not a weixin:// URL".into()));
+    created(body, "native")
+}
+
+/// What a new transaction's answer hands the buyer: `code_url` (native, a `weixin://`
+/// URL), `h5_url` (h5, https), or `prepay_id` (jsapi: the page signs its parameters).
+pub fn created(body: &[u8], kind: &str) -> Result<String, V3Error> {
+    let reply: Created = serde_json::from_slice(body).map_err(|e| V3Error::Malformed(e.to_string()))?;
+    let missing = |what: &str| V3Error::Malformed(format!("{what} is missing"));
+    match kind {
+        "h5" => {
+            let url = reply.h5_url.ok_or_else(|| missing("h5_url"))?;
+            if !crate::http::is_secure_or_loopback(&url) {
+                return Err(V3Error::Malformed("h5_url is not an https URL".into()));
+            }
+            Ok(url)
+        }
+        "jsapi" => reply.prepay_id.filter(|p| !p.is_empty()).ok_or_else(|| missing("prepay_id")),
+        _ => {
+            let url = reply.code_url.ok_or_else(|| missing("code_url"))?;
+            if !url.starts_with("weixin://") {
+                return Err(V3Error::Malformed("code_url is not a weixin:// URL".into()));
+            }
+            Ok(url)
+        }
     }
-    Ok(reply.code_url)
 }
 
 /// The amounts of a refund.

@@ -64,7 +64,7 @@ fn description(text: &str) -> String {
     text.chars().take(DESCRIPTION_MAX_CHARS).collect()
 }
 
-/// What a Native order needs.
+/// What a new transaction needs.
 #[derive(Debug, Clone)]
 pub struct NativeOrder<'a> {
     /// `out_trade_no`.
@@ -79,9 +79,43 @@ pub struct NativeOrder<'a> {
     pub expires_at: i64,
 }
 
+/// How the buyer pays a v3 transaction, and what that needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayKind<'a> {
+    /// `/v3/pay/transactions/native`: answers `{"code_url": …}`.
+    Native,
+    /// `/v3/pay/transactions/h5`: answers `{"h5_url": …}`; bound to the buyer's IP.
+    H5 {
+        /// `scene_info.payer_client_ip`.
+        payer_client_ip: &'a str,
+    },
+    /// `/v3/pay/transactions/jsapi`: answers `{"prepay_id": …}`.
+    Jsapi {
+        /// `payer.openid`.
+        openid: &'a str,
+    },
+}
+
+impl PayKind<'_> {
+    /// The path's last segment.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Native => "native",
+            Self::H5 { .. } => "h5",
+            Self::Jsapi { .. } => "jsapi",
+        }
+    }
+}
+
 /// `POST /v3/pay/transactions/native`: answers `{"code_url": …}`.
 pub fn create_native(cfg: &V3Config, order: &NativeOrder<'_>) -> Call {
-    let body = json!({
+    create(cfg, order, PayKind::Native, None)
+}
+
+/// `POST /v3/pay/transactions/{native,h5,jsapi}`, with `attach` (the order number when the
+/// trade has a number of its own).
+pub fn create(cfg: &V3Config, order: &NativeOrder<'_>, kind: PayKind<'_>, attach: Option<&str>) -> Call {
+    let mut body = json!({
         "appid": cfg.appid,
         "mchid": cfg.mchid,
         "description": description(order.description),
@@ -90,7 +124,23 @@ pub fn create_native(cfg: &V3Config, order: &NativeOrder<'_>) -> Call {
         "notify_url": order.notify_url,
         "amount": {"total": order.total.fen(), "currency": "CNY"},
     });
-    Call { method: Method::Post, path: "/v3/pay/transactions/native".into(), body: body.to_string() }
+    match kind {
+        PayKind::Native => {}
+        PayKind::H5 { payer_client_ip } => {
+            body["scene_info"] = json!({"payer_client_ip": payer_client_ip, "h5_info": {"type": "Wap"}});
+        }
+        PayKind::Jsapi { openid } => body["payer"] = json!({"openid": openid}),
+    }
+    if let Some(attach) = attach {
+        body["attach"] = json!(attach);
+    }
+    Call { method: Method::Post, path: format!("/v3/pay/transactions/{}", kind.name()), body: body.to_string() }
+}
+
+/// The message JSAPI's `paySign` signs (SHA256withRSA with the merchant key):
+/// `appId\ntimeStamp\nnonceStr\npackage\n`.
+pub fn jsapi_message(app_id: &str, time_stamp: &str, nonce_str: &str, package: &str) -> String {
+    format!("{app_id}\n{time_stamp}\n{nonce_str}\n{package}\n")
 }
 
 /// `GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=…`: the transaction.
@@ -140,3 +190,7 @@ pub fn refund(r: &Refund<'_>) -> Call {
 pub fn refund_query(out_refund_no: &str) -> Call {
     Call { method: Method::Get, path: format!("/v3/refund/domestic/refunds/{out_refund_no}"), body: String::new() }
 }
+
+#[cfg(test)]
+#[path = "jsapi_tests.rs"]
+mod jsapi_tests;

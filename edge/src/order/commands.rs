@@ -1,46 +1,71 @@
-//! The spec's page commands inside the order's object (`Pay`, `WechatPay`,
+//! The spec's page commands inside the order's object (`Pay` on every device, `WechatPay`,
 //! `WechatPayState`, and `AlipayQr`), and the verified provider messages the routes hand
 //! over (a notify's notice, the buyer's return). The decisions are `paycore`'s; this does
 //! the I/O.
 
-use paycore::api::{
-    AlipayQrReply, ApiError, PayInfo, PayReply, PayRequest, PayType, ResultCode, StateReply, WechatPayReply,
-};
+use paycore::api::{AlipayQrReply, ApiError, PayInfo, PayReply, PayRequest, ResultCode, StateReply, WechatPayReply};
+use paycore::checkout::{self, SessionPlan};
 use paycore::facts::Notice;
-use paycore::ops::{Check, Create};
+use paycore::ops::{Check, Create, Handout};
 use paycore::order::{Channel, Provider};
-use paycore::policy::{self, SessionPlan};
+use paycore::policy;
 use paycore::provider::Buyer;
 use paycore::reconcile;
 
-use super::OrderObject;
 use super::drive::{check, drive};
+use super::{OrderObject, oauth};
 use crate::platform::Error;
 use crate::platform::config::Config;
 use crate::providers::Wallet;
 
-/// `Pay`: type 1 → the signed Alipay cashier URL; type 2 → the WeChat `code_url`.
-pub async fn pay(obj: &OrderObject, config: &Config, req: PayRequest, now: i64) -> Result<PayReply, Error> {
-    let pay_info = match req.pay_type {
-        PayType::Alipay => {
-            let order = obj.store()?.load_existing()?;
-            let destination =
-                policy::return_destination(&order, req.return_url.as_deref(), &config.return_url_origins())?;
+/// `Pay`: the way the wallet takes on the buyer's device (`paycore::checkout::way`):
+/// Alipay's cashier or wap URL, WeChat's QR code, H5 link or JSAPI parameters.
+pub async fn pay(
+    obj: &OrderObject,
+    config: &Config,
+    req: PayRequest,
+    client_ip: Option<String>,
+    now: i64,
+) -> Result<PayReply, Error> {
+    let (provider, channel) = checkout::way(req.pay_type, req.device.unwrap_or_default())?;
+    let order = obj.store()?.load_existing()?;
+    let origins = config.return_url_origins();
+    let mut buyer = Buyer::default();
+    match (provider, channel) {
+        (Provider::Alipay, _) => {
+            let destination = policy::return_destination(&order, req.return_url.as_deref(), &origins)?;
             let token = config.sealer()?.return_token(&order.order_no, &destination);
-            let buyer = Buyer { return_url: Some(policy::return_url_for(&config.public_base()?, &token)?) };
-            let (url, _) = session(obj, config, Provider::Alipay, Channel::Cashier, buyer, now).await?;
-            PayInfo { alipay_url: Some(url), wechat_pay_url: None }
+            buyer.return_url = Some(policy::return_url_for(&config.public_base()?, &token)?);
+            buyer.page_url = Some(destination);
         }
-        PayType::Wechat => {
-            let (code, _) = session(obj, config, Provider::Wechat, Channel::Qr, Buyer::default(), now).await?;
-            PayInfo { alipay_url: None, wechat_pay_url: Some(code) }
+        (_, Channel::Wap) => {
+            buyer.page_url = Some(policy::return_destination(&order, req.return_url.as_deref(), &origins)?);
+            let ip = client_ip.filter(|ip| !ip.is_empty());
+            buyer.client_ip =
+                Some(ip.ok_or_else(|| ApiError::new(ResultCode::InvalidField, "the buyer's IP is unknown"))?);
         }
+        (_, Channel::Jsapi) => {
+            let (id, openid) = oauth::payer(obj, config, req.wx_token.as_deref(), now)?;
+            (buyer.payer, buyer.openid) = (Some(id), Some(openid));
+        }
+        _ => {}
+    }
+    let page_url = buyer.page_url.clone();
+    let (handout, _) = session(obj, config, provider, channel, buyer, now).await?;
+    let pay_info = match (provider, channel) {
+        (Provider::Alipay, _) => PayInfo { alipay_url: Some(handout.code), ..PayInfo::default() },
+        (_, Channel::Jsapi) => PayInfo { wechat_jsapi: handout.jsapi, ..PayInfo::default() },
+        (_, Channel::Wap) => {
+            let back = paycore::form::urlencode(page_url.as_deref().unwrap_or_default());
+            PayInfo { wechat_pay_url: Some(format!("{}&redirect_url={back}", handout.code)), ..PayInfo::default() }
+        }
+        _ => PayInfo { wechat_pay_url: Some(handout.code), ..PayInfo::default() },
     };
     Ok(PayReply { result: 0, msg: String::new(), pay_info })
 }
 
-/// The order's session at `provider` through `channel`: the stored code, or a new one
-/// from the provider; and the order's expiry.
+/// The order's session at `provider` through `channel`: a stored code handed out again,
+/// or a new one from the provider; and the order's expiry.
 async fn session(
     obj: &OrderObject,
     config: &Config,
@@ -48,30 +73,34 @@ async fn session(
     channel: Channel,
     buyer: Buyer,
     now: i64,
-) -> Result<(String, i64), Error> {
+) -> Result<(Handout, i64), Error> {
     let order = obj.store()?.load_existing()?;
-    let trade_no = match policy::session_plan(&order, provider, channel, now)? {
-        SessionPlan::Reuse(code) => return Ok((code, order.expires_at)),
-        SessionPlan::Start { trade_no } => trade_no,
+    let mut op = match checkout::session_plan(&order, provider, channel, &buyer, now)? {
+        SessionPlan::Reuse { trade_no, code } if channel == Channel::Jsapi => {
+            Create::jsapi_again(provider, &trade_no, &code, now)
+        }
+        SessionPlan::Reuse { code, .. } => return Ok((Handout { code, jsapi: None }, order.expires_at)),
+        SessionPlan::Start { trade_no } => {
+            // A missing setting is -19 before anything is asked.
+            Wallet::of(config, provider)?;
+            Create::new(provider, channel, &trade_no, buyer, now)
+        }
     };
-    // A missing setting is -19 before anything is asked.
-    Wallet::of(config, provider)?;
-    let mut op = Create::new(provider, channel, &trade_no, buyer, now);
     let applied = drive(obj, config, &mut op, now).await?;
     Ok((op.answer(&applied.order)?, applied.order.expires_at))
 }
 
 /// `AlipayQr` (extension): the Alipay QR code (`alipay.trade.precreate`) and `expires_at`.
 pub async fn alipay_qr(obj: &OrderObject, config: &Config, now: i64) -> Result<AlipayQrReply, Error> {
-    let (qr_code, expires_at) = session(obj, config, Provider::Alipay, Channel::Qr, Buyer::default(), now).await?;
-    Ok(AlipayQrReply { result: 0, msg: String::new(), qr_code, expires_at })
+    let (handout, expires_at) = session(obj, config, Provider::Alipay, Channel::Qr, Buyer::default(), now).await?;
+    Ok(AlipayQrReply { result: 0, msg: String::new(), qr_code: handout.code, expires_at })
 }
 
 /// `WechatPay`: the `code_url` (and, as an extension, `expires_at`). A `notify_url` in
 /// the request is ignored: notifies always come to this worker.
 pub async fn wechat_pay(obj: &OrderObject, config: &Config, now: i64) -> Result<WechatPayReply, Error> {
-    let (code_url, expires_at) = session(obj, config, Provider::Wechat, Channel::Qr, Buyer::default(), now).await?;
-    Ok(WechatPayReply { result: 0, msg: String::new(), code_url, expires_at })
+    let (handout, expires_at) = session(obj, config, Provider::Wechat, Channel::Qr, Buyer::default(), now).await?;
+    Ok(WechatPayReply { result: 0, msg: String::new(), code_url: handout.code, expires_at })
 }
 
 /// `WechatPayState`: the object's state, after asking the providers when a poll may (at

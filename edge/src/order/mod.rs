@@ -12,6 +12,8 @@
 //! | `POST /api` | a command body, already authenticated by the route |
 //! | `POST /notice` | a notify the route verified, as a `paycore::facts::Notice` |
 //! | `POST /return[/<token>]` | the buyer's verified return (a `Notice`) and the sealed destination of its `Pay`: `{"location": …}` |
+//! | `POST /oauth/start` | `{"return_url"}`: a WeChat OAuth round trip for JSAPI: `{"location": …}` (see [`oauth`]) |
+//! | `POST /oauth/callback` | `{"nonce", "code"}`: its callback: `{"location": <return_url with the payer token>}` |
 //! | `GET /live/<order_no>` | a page's WebSocket: accepted here, told every change (see [`live`]) |
 //! | `POST /test/age` | `{"seconds": n}`: moves the order's clock back (only with `TEST_HOOKS=on`) |
 
@@ -21,6 +23,8 @@ mod events;
 mod fast;
 mod live;
 mod merchant;
+mod oauth;
+mod payers;
 mod projection;
 mod store;
 mod webhooks;
@@ -50,6 +54,8 @@ pub struct OrderObject {
     agenda: RefCell<Agenda>,
     /// One refund of this order is sent at a time; the next waits its turn.
     refunds: futures_util::lock::Mutex<()>,
+    /// One WeChat OAuth code exchange at a time (a replayed callback waits for the first).
+    oauth: futures_util::lock::Mutex<()>,
     /// The alarm this instance set (ms since the epoch), to skip setting it again.
     alarm_at: Cell<Option<i64>>,
     /// Whether this instance set the alarm from the stored order yet (a new instance, after
@@ -150,7 +156,10 @@ impl OrderObject {
         let body = req.bytes().await?;
         let config = self.config();
         match parse_command(&body)? {
-            Command::Pay(r) => json(&commands::pay(self, &config, r, now).await?),
+            Command::Pay(r) => {
+                let client_ip = req.headers().get(reply::CLIENT_IP_HEADER)?;
+                json(&commands::pay(self, &config, r, client_ip, now).await?)
+            }
             Command::WechatPay(_) => json(&commands::wechat_pay(self, &config, now).await?),
             Command::WechatPayState(_) => json(&commands::state(self, &config, now).await?),
             Command::AlipayQr(_) => json(&commands::alipay_qr(self, &config, now).await?),
@@ -183,6 +192,19 @@ impl OrderObject {
                 let token = p.strip_prefix("/return/").map(str::to_owned);
                 let notice: Notice = serde_json::from_slice(&req.bytes().await?)?;
                 let location = commands::buyer_return(self, &self.config(), &notice, token.as_deref(), now).await?;
+                json(&serde_json::json!({"result": 0, "msg": "", "location": location}))
+            }
+            "/oauth/start" => {
+                let body: serde_json::Value = serde_json::from_slice(&req.bytes().await?)?;
+                let return_url = body["return_url"].as_str().unwrap_or_default();
+                let location = oauth::start(self, &self.config(), return_url, now)?;
+                json(&serde_json::json!({"result": 0, "msg": "", "location": location}))
+            }
+            "/oauth/callback" => {
+                let body: serde_json::Value = serde_json::from_slice(&req.bytes().await?)?;
+                let (nonce, code) =
+                    (body["nonce"].as_str().unwrap_or_default(), body["code"].as_str().unwrap_or_default());
+                let location = oauth::callback(self, &self.config(), nonce, code, now).await?;
                 json(&serde_json::json!({"result": 0, "msg": "", "location": location}))
             }
             p if p.starts_with("/live/") => {
@@ -225,6 +247,7 @@ impl DurableObject for OrderObject {
             store,
             agenda: RefCell::new(Agenda::default()),
             refunds: futures_util::lock::Mutex::new(()),
+            oauth: futures_util::lock::Mutex::new(()),
             alarm_at: Cell::new(None),
             armed: Cell::new(false),
             projection: Projection::default(),

@@ -23,11 +23,13 @@ pub enum Error {
 }
 
 /// A provider call that produced no reply.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Transport {
     /// No reply within `PROVIDER_TIMEOUT_MS`.
+    #[error("no reply in time")]
     Timeout,
     /// The connection failed.
+    #[error("network: {0}")]
     Network(String),
 }
 

@@ -13,7 +13,7 @@ fn stub(config: &Config, order_no: &OrderNo) -> Result<Stub, Error> {
 }
 
 async fn call(config: &Config, order_no: &OrderNo, path: &str, body: Option<&[u8]>) -> Result<Response, Error> {
-    call_with(config, order_no, path, body, None).await
+    call_with(config, order_no, path, body, &[]).await
 }
 
 async fn call_with(
@@ -21,14 +21,16 @@ async fn call_with(
     order_no: &OrderNo,
     path: &str,
     body: Option<&[u8]>,
-    allowed_origin: Option<&str>,
+    headers: &[(&str, Option<&str>)],
 ) -> Result<Response, Error> {
     let mut init = RequestInit::new();
-    if let Some(origin) = allowed_origin {
-        let headers = worker::Headers::new();
-        headers.set(super::reply::ALLOWED_ORIGIN_HEADER, origin).map_err(Error::storage)?;
-        init.with_headers(headers);
+    let set = worker::Headers::new();
+    for (name, value) in headers {
+        if let Some(value) = value {
+            set.set(name, value).map_err(Error::storage)?;
+        }
     }
+    init.with_headers(set);
     match body {
         Some(body) => {
             init.with_method(Method::Post).with_body(Some(js_sys::Uint8Array::from(body).into()));
@@ -49,14 +51,16 @@ pub async fn to_order(config: &Config, order_no: &OrderNo, path: &str, body: &[u
 }
 
 /// A command for the order's object: its reply is the API's response, passed on as it is
-/// (with CORS for `allowed_origin`, added by the object).
+/// (with CORS for `allowed_origin`, added by the object); `client_ip` is the buyer's.
 pub async fn command(
     config: &Config,
     order_no: &OrderNo,
     body: &[u8],
     allowed_origin: Option<&str>,
+    client_ip: Option<&str>,
 ) -> Result<Response, Error> {
-    call_with(config, order_no, "/api", Some(body), allowed_origin).await
+    let headers = [(super::reply::ALLOWED_ORIGIN_HEADER, allowed_origin), (super::reply::CLIENT_IP_HEADER, client_ip)];
+    call_with(config, order_no, "/api", Some(body), &headers).await
 }
 
 /// A page's live-state WebSocket request, passed to the order's object as it came (the

@@ -35,6 +35,15 @@ pub fn nonce() -> String {
     out
 }
 
+/// `digits` random lower-case hex digits (ids the worker hands out sealed).
+pub fn random_hex(digits: usize) -> String {
+    let mut bytes = vec![0u8; digits.div_ceil(2)];
+    get_random_values(&mut bytes);
+    let mut out: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    out.truncate(digits);
+    out
+}
+
 /// Sends `req` with its headers and returns whatever came back: status, headers and the
 /// exact body (WeChat Pay v3 answers 204, signs in headers, and explains 4xx in JSON).
 pub async fn exchange(config: &Config, req: &HttpRequest) -> Result<HttpResponse, Transport> {

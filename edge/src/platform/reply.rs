@@ -46,6 +46,10 @@ pub fn allow_origin(mut resp: Response, allowed: Option<&str>) -> Result<Respons
 /// and the route can pass it on untouched.
 pub const ALLOWED_ORIGIN_HEADER: &str = "x-paybridge-allowed-origin";
 
+/// The buyer's IP (`CF-Connecting-IP`), passed by the route to the order's object with a
+/// page command (an internal header: only the worker's own routes reach the objects).
+pub const CLIENT_IP_HEADER: &str = "x-paybridge-client-ip";
+
 /// The path of a request URL (`https://host/path?query` → `/path`), without parsing the
 /// whole URL (worker's `Request::path` pulls in the url crate's parser on every request).
 pub fn path_of(url: &str) -> &str {
@@ -96,8 +100,17 @@ pub fn redirect(location: &str) -> Result<Response> {
     Ok(Response::empty()?.with_status(302).with_headers(headers))
 }
 
-/// A small HTML page (shown to a buyer when a return cannot be verified).
+/// A small HTML page for a buyer (a return that cannot be verified, a sign-in that
+/// failed); both texts are escaped.
 pub fn html(status: u16, title: &str, message: &str) -> Result<Response> {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;")
+    };
+    let (title, message) = (escape(title), escape(message));
     let page = format!(
         "<!doctype html><meta charset=utf-8><title>{title}</title><body style=\"font-family:sans-serif;max-width:32em;margin:3em auto\"><h1>{title}</h1><p>{message}</p>"
     );

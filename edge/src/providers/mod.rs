@@ -19,7 +19,8 @@ use paycore::facts::Notice;
 use paycore::keys::{PrivateKey, PublicKey};
 use paycore::order::{Order, Provider};
 use paycore::provider::{
-    Call, CallContext, CallError, NotifyError, NotifyInput, Opened, Outcome, ProviderApi, Ready, RsaCheck,
+    Call, CallContext, CallError, NotifyError, NotifyInput, ORDER_SEGMENT, Opened, Outcome, ProviderApi, Ready,
+    RsaCheck,
 };
 
 use crate::platform::config::Config;
@@ -61,16 +62,23 @@ impl Api {
     /// The API whose notifies come to `path`, and the order a path names.
     pub fn of_notify_path(path: &str) -> Option<(Self, Option<OrderNo>)> {
         use paycore::{alipay_mapi, alipay_openapi, wechat_v2, wechat_v3};
-        match path {
-            p if p == wechat_v2::NOTIFY_PATH => Some((Self::WechatV2, None)),
-            p if p == wechat_v3::NOTIFY_PATH => Some((Self::WechatV3, None)),
-            p if p == alipay_mapi::NOTIFY_PATH => Some((Self::AlipayMapi, None)),
-            p if p == alipay_openapi::NOTIFY_PATH => Some((Self::AlipayOpenApi, None)),
-            p => {
-                let segment = p.strip_prefix(alipay_mapi::REFUND_NOTIFY_PREFIX)?;
-                Some((Self::AlipayMapi, Some(paycore::http::parse_order_segment(segment)?)))
+        let apis = [
+            (wechat_v2::NOTIFY_PATH, Self::WechatV2),
+            (wechat_v3::NOTIFY_PATH, Self::WechatV3),
+            (alipay_mapi::NOTIFY_PATH, Self::AlipayMapi),
+            (alipay_openapi::NOTIFY_PATH, Self::AlipayOpenApi),
+        ];
+        if let Some((_, api)) = apis.iter().find(|(p, _)| *p == path) {
+            return Some((*api, None));
+        }
+        // `<path>/order/<order_no>`: the notify of a trade with a number of its own.
+        for (prefix, api) in apis {
+            if let Some(segment) = path.strip_prefix(prefix).and_then(|rest| rest.strip_prefix(ORDER_SEGMENT)) {
+                return Some((api, Some(paycore::http::parse_order_segment(segment)?)));
             }
         }
+        let segment = path.strip_prefix(alipay_mapi::REFUND_NOTIFY_PREFIX)?;
+        Some((Self::AlipayMapi, Some(paycore::http::parse_order_segment(segment)?)))
     }
 }
 

@@ -27,9 +27,10 @@ pub async fn post(mut req: Request, config: &Config) -> Result<Response> {
             // The object's reply carries CORS already.
             Route::Page(order_no) => {
                 limits::count_page_request(config, &req).await?;
-                Ok::<_, Error>((forward::command(config, &order_no, &body, allowed).await?, true))
+                let client_ip = req.headers().get("cf-connecting-ip")?;
+                Ok::<_, Error>((forward::command(config, &order_no, &body, allowed, client_ip.as_deref()).await?, true))
             }
-            Route::Order(order_no) => Ok((forward::command(config, &order_no, &body, allowed).await?, true)),
+            Route::Order(order_no) => Ok((forward::command(config, &order_no, &body, allowed, None).await?, true)),
             Route::Listing(r) => Ok((reply::ok(&list_orders(config, &r).await?)?, false)),
         }
     }

@@ -67,7 +67,7 @@ async fn create_order(config: &Config, now: i64, random: &str) -> Result<Respons
         expire_seconds: Some(600),
         return_url: None,
     });
-    forward::command(config, &order_no, &serde_json::to_vec(&command)?, None).await
+    forward::command(config, &order_no, &serde_json::to_vec(&command)?, None, None).await
 }
 
 /// `POST /demo/webhook`: the demo shop's backend receiving its webhooks, as a merchant's

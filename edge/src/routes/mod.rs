@@ -9,6 +9,7 @@
 //! | `POST /notify/wechat`, `/notify/wechat/v3`, `/notify/alipay`, `/notify/alipay/openapi` | provider notifies ([`notify`]) |
 //! | `POST /notify/alipay/refund/<order_no>` | Alipay MAPI's `batch_refund_notify` of that order's refunds |
 //! | `GET /return/alipay[/<token>]` | the buyer's return from Alipay's cashier, verified, then on to the page its `Pay` named (sealed in the token) |
+//! | `GET /oauth/wechat`, `GET /oauth/wechat/callback` | WeChat OAuth for JSAPI: start a round trip, take WeChat's code ([`oauth`]) |
 //! | `GET /live/<order_no>` | a WebSocket of the order's state, for checkout pages |
 //! | `GET /demo/config`, `POST /demo/order`, `POST /demo/webhook`, `GET /demo/told` | the demo shop's backend (`DEMO_SHOP=on` only) |
 //! | `POST /test/age`, `POST /test/crypto` | test hooks (`TEST_HOOKS=on` only) |
@@ -17,6 +18,7 @@ mod api;
 mod demo;
 mod hooks;
 mod notify;
+mod oauth;
 
 pub use api::route_api;
 
@@ -70,6 +72,8 @@ pub async fn handle(req: Request, config: &Config) -> Result<Response> {
             let token = p.strip_prefix("/return/alipay/");
             return notify::buyer_return(config, &url, token).await;
         }
+        (Method::Get, paycore::wechat_oauth::START_PATH) => return oauth::start(config, &url).await,
+        (Method::Get, paycore::wechat_oauth::CALLBACK_PATH) => return oauth::callback(config, &url).await,
         (Method::Get, p) if p.starts_with("/live/") => open_live(req, config, &p["/live/".len()..]).await,
         (_, p) if p.starts_with("/demo/") => demo::handle(req, config, p, &url).await,
         (Method::Post, p) if p.starts_with("/test/") && config.test_hooks() => hooks::handle(req, config, p).await,
