@@ -88,7 +88,9 @@ pub(crate) fn json_fields(input: &str) -> Result<Fields, UsageError> {
             serde_json::Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
             _ => return Err(UsageError(format!("parameter `{k}` must be a string"))),
         };
-        fields.set(k.clone(), text);
+        // JSAPI's page parameters carry their signature as `paySign`.
+        let name = if k == "paySign" { "sign".to_owned() } else { k.clone() };
+        fields.set(name, text);
     }
     Ok(fields)
 }

@@ -475,3 +475,35 @@ fn wechat_v3_reply_with_its_headers() {
         assert!(err.starts_with("paysign: "), "{err}");
     }
 }
+
+/// protocols-mobile.md §2: JSAPI's paySign, v2 (the five page parameters, WeChat's v2 rule)
+/// and v3 (the exact four-line message, RSA with wechatpay-go's test key).
+#[test]
+fn signs_and_verifies_jsapi_pay_signs() {
+    let params = |sign_type: &str| {
+        format!(
+            r#"{{"appId":"wx2421b1c4370ec43b","timeStamp":"1395712654","nonceStr":"e61463f8efa94090b1f366cccfbbb444","package":"prepay_id=u802345jgfjsdfgsdg888","signType":"{sign_type}"}}"#
+        )
+    };
+    for (alg, sign_type, expected) in [
+        ("WXPAY-V2-MD5", "MD5", "0784A14C2CD35747364F62512E724FD8"),
+        ("WXPAY-V2-HMAC-SHA256", "HMAC-SHA256", "09064E137ACF9AEAA1B73E43E70968EC55B3952D4BC0A6FCEBB6F86FB2912319"),
+    ] {
+        let (code, out, _) = paysign(&["sign", "--algorithm", alg, "--key", WX_KEY], &params(sign_type));
+        assert_eq!((code, out.trim()), (0, expected));
+        let signed = params(sign_type).replace('}', &format!(r#","paySign":"{expected}"}}"#));
+        assert_eq!(paysign(&["verify", "--algorithm", alg, "--key", WX_KEY], &signed).0, 0, "{alg}");
+        let wrong = signed.replace("1395712654", "1395712655");
+        assert_eq!(paysign(&["verify", "--algorithm", alg, "--key", WX_KEY], &wrong).0, 1, "{alg} tampered");
+    }
+    let message = "wx2421b1c4370ec43b\n1395712654\ne61463f8efa94090b1f366cccfbbb444\nprepay_id=u802345jgfjsdfgsdg888\n";
+    let key = format!("{}/../core/tests/data/wechatpay_go_test_key.pem", env!("CARGO_MANIFEST_DIR"));
+    let (code, out, _) = paysign(&["sign", "--algorithm", "WXPAY-V3-RSA", "--key-file", &key], message);
+    let vector = "n3UxQRfz06PjCeP2e4/vWKLwM3UypNfNRaOJHoPHbC+uKGtmOfA7rYYMq76l+Qt9lPWxPHOc3Swm+tqPfQ+jkrxq8VEu67g7s+V+6zI8KpqRw6Gvy/kQQTNOdpHG7RCV925DHI10yW2pS6ak9HFSltHHb8diALGMxIkBJVmAwMesl8MX5YvTfjtdo5rtuUI+XuD2xu4mzXcrdtzAfkebIfTup2bEDHX5lQHZttqD+EIyOP8JTJz1jMYSac8uMVymuV9ncOxWvzvSzrNWJNz2xLK0Bvi2sbWEAUp4R2DM1Ex9DYjkUIbXorG0htClP0mV7ca3p9Rocr0As1fJFrS+Eg==";
+    assert_eq!((code, out.trim()), (0, vector));
+    let public = format!("{}/../core/tests/data/wechatpay_go_test_key.pub.pem", env!("CARGO_MANIFEST_DIR"));
+    assert_eq!(
+        paysign(&["verify", "--algorithm", "WXPAY-V3-RSA", "--key-file", &public, "--signature", vector], message).0,
+        0
+    );
+}

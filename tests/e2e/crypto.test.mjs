@@ -92,3 +92,23 @@ describe("RSA and AES-GCM inside workerd", () => {
     assert.match((await check(signed(now, `WECHATPAY/SIGNTEST/${signed(now)["Wechatpay-Signature"]}`))).error, /probe/);
   });
 });
+
+// protocols-mobile.md §2: JSAPI paySign vectors (v2 self-computed from WeChat's published
+// example key; v3 signed with wechatpay-go's test key), made by the worker's own path.
+describe("JSAPI paySign inside workerd", () => {
+  const inputs = { appid: "wx2421b1c4370ec43b", prepay_id: "u802345jgfjsdfgsdg888", timestamp: "1395712654", nonce: "e61463f8efa94090b1f366cccfbbb444" };
+  const expect = (p, signType, paySign) =>
+    assert.deepEqual(p, { appId: inputs.appid, timeStamp: inputs.timestamp, nonceStr: inputs.nonce, package: `prepay_id=${inputs.prepay_id}`, signType, paySign });
+
+  it("v2 MD5 and HMAC-SHA256", async () => {
+    const key = "192006250b4c09247ec02edce69f6a2d";
+    expect(await crypto({ op: "jsapi", ...inputs, api_key: key, sign_type: "MD5" }), "MD5", "0784A14C2CD35747364F62512E724FD8");
+    expect(await crypto({ op: "jsapi", ...inputs, api_key: key, sign_type: "HMAC-SHA256" }), "HMAC-SHA256", "09064E137ACF9AEAA1B73E43E70968EC55B3952D4BC0A6FCEBB6F86FB2912319");
+  });
+
+  it("v3 RSA through WebCrypto", async () => {
+    const vector = "n3UxQRfz06PjCeP2e4/vWKLwM3UypNfNRaOJHoPHbC+uKGtmOfA7rYYMq76l+Qt9lPWxPHOc3Swm+tqPfQ+jkrxq8VEu67g7s+V+6zI8KpqRw6Gvy/kQQTNOdpHG7RCV925DHI10yW2pS6ak9HFSltHHb8diALGMxIkBJVmAwMesl8MX5YvTfjtdo5rtuUI+XuD2xu4mzXcrdtzAfkebIfTup2bEDHX5lQHZttqD+EIyOP8JTJz1jMYSac8uMVymuV9ncOxWvzvSzrNWJNz2xLK0Bvi2sbWEAUp4R2DM1Ex9DYjkUIbXorG0htClP0mV7ca3p9Rocr0As1fJFrS+Eg==";
+    expect(await crypto({ op: "jsapi", ...inputs, key: PKCS8 }), "RSA", vector);
+  });
+});
+

@@ -5,7 +5,7 @@ use super::*;
 use crate::bills::{WechatBillParser, parse_bill_date};
 use proptest::prelude::*;
 
-const SANDBOX: &[u8] = include_bytes!("../../tests/fixtures/bills/wechat_all.csv");
+const SANDBOX: &[u8] = include_bytes!("../../tests/data/bills/wechat_all.csv");
 
 fn day() -> BillDate {
     parse_bill_date("2026-12-04").unwrap()

@@ -4,8 +4,8 @@
 use super::*;
 use proptest::prelude::*;
 
-const SANDBOX_ZIP: &[u8] = include_bytes!("../../tests/fixtures/bills/alipay_trade.zip");
-const SANDBOX_GBK: &[u8] = include_bytes!("../../tests/fixtures/bills/alipay_detail.gbk.csv");
+const SANDBOX_ZIP: &[u8] = include_bytes!("../../tests/data/bills/alipay_trade.zip");
+const SANDBOX_GBK: &[u8] = include_bytes!("../../tests/data/bills/alipay_detail.gbk.csv");
 
 /// A valid archive of stored files, written as the ZIP note says (local headers, central
 /// directory, end record), with `flags` on every entry.

@@ -34,7 +34,7 @@ fn order() -> Order {
 
 #[test]
 fn pay_sign_rsa_matches_the_vector() {
-    let key = PrivateKey::parse(include_str!("../../tests/fixtures/keys/wechatpay-go-test-key.pem")).unwrap();
+    let key = PrivateKey::parse(include_str!("../../tests/data/wechatpay_go_test_key.pem")).unwrap();
     let cx = CallContext {
         now: 1_395_712_654,
         nonce: "e61463f8efa94090b1f366cccfbbb444".into(),

@@ -11,7 +11,9 @@
 //! `{"op": "sign", "key", "message"}` → `{"signature"}`; `{"op": "verify", "key", "message",
 //! "signature"}` → `{"valid"}`; `{"op": "decrypt", "key", "nonce", "aad", "ciphertext"}` →
 //! `{"plaintext"}` or `{"error"}`; `{"op": "alipay_notify", "key", "form"}` → `{"valid"}`;
-//! `{"op": "wechat_signed", "key", "headers", "body", "now"}` → `{"valid"}` or `{"error"}`.
+//! `{"op": "wechat_signed", "key", "headers", "body", "now"}` → `{"valid"}` or `{"error"}`;
+//! `{"op": "jsapi", "appid", "prepay_id", "timestamp", "nonce", "api_key", "sign_type"}` (v2)
+//! or `{…, "key"}` (v3) → JSAPI's page parameters.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -113,6 +115,62 @@ async fn crypto(body: &[u8]) -> Result<Value, ApiError> {
                 Err(e) => Ok(json!({"error": e.to_string()})),
             }
         }
+        "jsapi" => jsapi(&v).await,
         other => Err(invalid(format!("unknown op `{other}`"))),
+    }
+}
+
+/// JSAPI's page parameters as a Pay makes them (v2 with `api_key` and `sign_type`, v3 with
+/// the RSA `key` through WebCrypto), for a given appid, prepay, time and nonce.
+async fn jsapi(v: &Value) -> Result<Value, ApiError> {
+    use paycore::provider::{Call, CallContext, Outcome, ProviderApi, Ready};
+    let call = Call::JsapiParams { prepay_id: text(v, "prepay_id")?.to_owned() };
+    let cx = CallContext {
+        now: text(v, "timestamp")?.parse().map_err(|_| invalid("`timestamp` must be digits"))?,
+        nonce: text(v, "nonce")?.to_owned(),
+        public_base: "https://pay.example.com".into(),
+    };
+    let order = paycore::order::Order::new(
+        paycore::OrderNo::parse("jsapi_vector").map_err(|e| invalid(e.to_string()))?,
+        paycore::AmountFen::new(1).map_err(|e| invalid(e.to_string()))?,
+        String::new(),
+        String::new(),
+        0,
+        1,
+    );
+    let appid = text(v, "appid")?.to_owned();
+    let prepared = if let Some(key) = v["api_key"].as_str() {
+        let sign_type =
+            paycore::sign::WechatSignType::from_field(v["sign_type"].as_str(), paycore::sign::WechatSignType::Md5)
+                .map_err(|e| invalid(e.to_string()))?;
+        let cfg = paycore::wechat_v2::WechatConfig {
+            appid,
+            mch_id: String::new(),
+            api_key: paycore::sign::SecretKey::new(key),
+            api_base: String::new(),
+            sign_type,
+            spbill_create_ip: String::new(),
+        };
+        cfg.prepare(&call, &order, &cx)
+    } else {
+        let cfg = paycore::wechat_v3::request::V3Config {
+            api_base: String::new(),
+            appid,
+            mchid: String::new(),
+            serial_no: String::new(),
+        };
+        cfg.prepare(&call, &order, &cx)
+    }
+    .map_err(|e| invalid(e.to_string()))?;
+    let signature = match &prepared.to_sign {
+        Some(message) => {
+            let key = PrivateKey::parse(text(v, "key")?).map_err(|e| invalid(e.to_string()))?;
+            Some(webcrypto::rsa_sha256_sign(&key, message).await.map_err(|e| invalid(e.to_string()))?)
+        }
+        None => None,
+    };
+    match prepared.finish(signature.as_deref()) {
+        Ready::Done(Outcome::JsapiParams(params)) => Ok(json!(params)),
+        _ => Err(invalid("no JSAPI parameters")),
     }
 }
