@@ -13,7 +13,16 @@
 // Every decision (parsing, authorization, CORS, the reply) is Rust's; nothing here
 // changes an order. A Rust panic traps the wasm instance: the next call starts a fresh
 // one (the instance's memory is only a cache; every order lives in its object's SQLite).
-import { OrderObject as RustOrderObject, __wbg_reset_state, __worker_init_state, fetch as rustFetch, rateLimitedReply, routeApi } from "./build/index.js";
+import {
+  OrderObject as RustOrderObject,
+  ReconObject as RustReconObject,
+  __wbg_reset_state,
+  __worker_init_state,
+  fetch as rustFetch,
+  rateLimitedReply,
+  routeApi,
+  scheduled as rustScheduled,
+} from "./build/index.js";
 
 const MAX_BODY_BYTES = 8 * 1024;
 const ALLOWED_ORIGIN_HEADER = "x-paybridge-allowed-origin";
@@ -65,6 +74,12 @@ async function overLimit(env, request) {
 }
 
 export default {
+  // The cron: yesterday's reconciliation (Rust).
+  scheduled(controller, env, ctx) {
+    fresh();
+    return rustScheduled(controller, env, ctx).catch(trapped);
+  },
+
   async fetch(request, env, ctx) {
     fresh();
     if (!isApiPost(request)) return rustFetch(request, env, ctx).catch(trapped);
@@ -154,4 +169,34 @@ export class OrderObject {
   }
 
   webSocketError() {}
+}
+
+// A bill day's reconciliation (Rust), made again after a trap like the order's object.
+export class ReconObject {
+  #state;
+  #env;
+  #rust;
+  #instanceId = -1;
+
+  constructor(state, env) {
+    this.#state = state;
+    this.#env = env;
+  }
+
+  get rust() {
+    fresh();
+    if (this.#instanceId !== instance.instanceId) {
+      this.#rust = new RustReconObject(this.#state, this.#env);
+      this.#instanceId = instance.instanceId;
+    }
+    return this.#rust;
+  }
+
+  fetch(request) {
+    return this.rust.fetch(request).catch(trapped);
+  }
+
+  alarm() {
+    return this.rust.alarm().catch(trapped);
+  }
 }

@@ -41,6 +41,7 @@ pub mod order_no;
 pub mod policy;
 pub mod poll;
 pub mod provider;
+pub mod recon;
 pub mod reconcile;
 pub mod schedule;
 pub mod seal;

@@ -120,6 +120,14 @@ impl Provider {
     /// Both wallets, in the order the object asks them.
     pub const ALL: [Provider; 2] = [Provider::Wechat, Provider::Alipay];
 
+    /// The wire name (`wechat`, `alipay`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wechat => "wechat",
+            Self::Alipay => "alipay",
+        }
+    }
+
     /// The name merchants read in messages.
     pub fn display_name(self) -> &'static str {
         match self {

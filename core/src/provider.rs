@@ -55,6 +55,53 @@ pub enum Call {
         /// The `prepay_id`.
         prepay_id: String,
     },
+    /// Ask for the trade bill of a day (not about an order: the order given is ignored).
+    Bill {
+        /// The bill day.
+        date: crate::bills::BillDate,
+    },
+    /// Download a bill file from the URL a [`Call::Bill`] answered.
+    BillFile {
+        /// The download URL.
+        url: String,
+    },
+}
+
+/// How a bill file is packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// Plain text (UTF-8: WeChat's CSV).
+    Plain,
+    /// gzip (WeChat's `tar_type=GZIP`).
+    Gzip,
+    /// A ZIP of GBK-encoded CSVs (Alipay).
+    Zip,
+}
+
+/// What a bill request answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BillAnswer {
+    /// The file itself, as it came (WeChat v2).
+    File {
+        /// Its bytes.
+        bytes: Vec<u8>,
+        /// How they are packed.
+        packing: Packing,
+    },
+    /// Where to download it ([`Call::BillFile`]) and the hash to check: SHA-1 hex of the
+    /// unpacked file (WeChat v3).
+    Download {
+        /// The URL.
+        url: String,
+        /// How the file is packed.
+        packing: Packing,
+        /// `hash_value` when `hash_type` is SHA1.
+        sha1: Option<String>,
+    },
+    /// Not generated yet (WeChat `Bill Creating`, `STATEMENT_CREATING`): ask again later.
+    NotReady(String),
+    /// No bill: the provider had no trades that day.
+    NoBill,
 }
 
 /// What a session's request needs to know of the buyer besides the order.
@@ -142,6 +189,10 @@ pub enum Outcome {
     NoRefund,
     /// JSAPI: the page's parameters, signed.
     JsapiParams(crate::api::JsapiParams),
+    /// A bill request's answer.
+    Bill(BillAnswer),
+    /// A downloaded bill file's bytes.
+    BillFile(Vec<u8>),
 }
 
 /// Why a call gave no usable outcome.

@@ -49,6 +49,11 @@ wire_enum! {
         Refunded = "order.refunded",
         /// A further payment for a paid order (the buyer paid twice): refund it.
         ExtraPayment = "order.extra_payment",
+        /// A bill day of a wallet was reconciled (`data`: the report).
+        ReconciliationCompleted = "reconciliation.completed",
+        /// Reconciliation found a difference between the provider's bill and the worker's
+        /// records (`data.discrepancy`: the finding and what was done).
+        ReconciliationDiscrepancy = "reconciliation.discrepancy",
     }
 }
 
@@ -96,9 +101,10 @@ pub struct WebhookEvent {
     pub kind: String,
     /// When the change happened (Unix seconds).
     pub created_at: i64,
-    /// The order.
-    pub order_no: String,
-    /// The order as `QueryOrder` shows it after the change.
+    /// The order (`null` for a reconciliation event about no order of this worker).
+    pub order_no: Option<String>,
+    /// The order as `QueryOrder` shows it after the change (reconciliation events: the
+    /// report, or the order and `discrepancy`).
     pub data: serde_json::Value,
 }
 
@@ -121,8 +127,26 @@ pub fn body(id: &str, kind: &EventType, created_at: i64, order: &Order) -> Strin
         id: id.to_owned(),
         kind: kind.as_str().to_owned(),
         created_at,
-        order_no: order.order_no.to_string(),
+        order_no: Some(order.order_no.to_string()),
         data: serde_json::to_value(order).unwrap_or(serde_json::Value::Null),
+    };
+    serde_json::to_string(&event).unwrap_or_default()
+}
+
+/// The body of a reconciliation event with its own `data`.
+pub fn body_with(
+    id: &str,
+    kind: &EventType,
+    created_at: i64,
+    order_no: Option<&str>,
+    data: serde_json::Value,
+) -> String {
+    let event = WebhookEvent {
+        id: id.to_owned(),
+        kind: kind.as_str().to_owned(),
+        created_at,
+        order_no: order_no.map(str::to_owned),
+        data,
     };
     serde_json::to_string(&event).unwrap_or_default()
 }

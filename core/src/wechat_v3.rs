@@ -5,6 +5,7 @@
 //! a [`crate::crypto::Crypto`] (or WebCrypto in the worker) does the arithmetic.
 
 mod api;
+pub mod bill;
 pub use api::{NOTIFY_MAX_BYTES, NOTIFY_PATH, notify_reply};
 pub mod certificates;
 pub mod evidence;

@@ -123,7 +123,8 @@ export async function startStack({ vars = {}, assets = false, pageLimit = 1_000_
       // wrangler.toml's page limit is 100 per minute per client; the suites send thousands
       // from one address, so theirs is raised (the rate-limit test sets its own).
       ratelimits: { PAGE_RATE_LIMIT: { namespace_id: "1001", simple: { limit: pageLimit, period: 60 } } },
-      durableObjects: { ORDER: { className: "OrderObject", useSQLite: true } },
+      durableObjects: { ORDER: { className: "OrderObject", useSQLite: true }, RECONCILIATION: { className: "ReconObject", useSQLite: true } },
+      r2Buckets: ["BILLS"],
       ...(assets ? { assets: ASSETS } : {}),
       // A socket straight into the worker, past Miniflare's entry worker (about 250 µs of
       // fixed cost and ±15 % noise per request): what the benchmark measures.

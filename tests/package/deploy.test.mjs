@@ -192,7 +192,7 @@ describe("wrangler deploy --dry-run on the checkout", () => {
     // Worker without one it uploads all of them, as here (wrangler's getMigrationsToUpload).
     const { migrations } = dry.config;
     const firstDeploy = { new_tag: migrations.at(-1).tag, steps: migrations.map(({ tag: _tag, ...step }) => step) };
-    assert.deepEqual(firstDeploy, { new_tag: "v1", steps: [{ new_sqlite_classes: ["OrderObject"] }] });
+    assert.deepEqual(firstDeploy, { new_tag: "v2", steps: [{ new_sqlite_classes: ["OrderObject"] }, { new_sqlite_classes: ["ReconObject"] }] });
     const created = new Set(migrations.flatMap((m) => m.new_sqlite_classes ?? []));
     for (const m of migrations) for (const gone of m.deleted_classes ?? []) created.delete(gone);
     const exported = exportedNames(dry.modules.find((m) => m.name === dry.upload.metadata.main_module).bytes.toString("utf8"));
@@ -250,7 +250,8 @@ describe("wrangler deploy --dry-run on the checkout", () => {
         compatibilityDate: dry.upload.metadata.compatibility_date,
         compatibilityFlags: dry.upload.metadata.compatibility_flags,
         kvNamespaces: ["ORDERS"],
-        durableObjects: { ORDER: { className: "OrderObject", useSQLite: true } },
+        durableObjects: { ORDER: { className: "OrderObject", useSQLite: true }, RECONCILIATION: { className: "ReconObject", useSQLite: true } },
+        r2Buckets: ["BILLS"],
         bindings: vars,
         cf: false, // offline: no request.cf download
       }),

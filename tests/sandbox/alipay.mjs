@@ -79,7 +79,7 @@ export function createAlipay(cfg, state, takeFault) {
       const fen = fenOf(amount);
       if (!["TRADE_SUCCESS", "TRADE_FINISHED"].includes(t.trade_status) || fen === null || fen <= 0 || refunded + fen > fenOf(t.total_fee)) return alipayXml(false, { error: "REFUND_AMOUNT_NOT_VALID" });
       allBatches.add(q.batch_no);
-      const refund = { batch_no: q.batch_no, notify_url: q.notify_url, amount, reason };
+      const refund = { batch_no: q.batch_no, notify_url: q.notify_url, amount, reason, at: state.now?.() ?? Date.now() };
       t.refunds.push(refund);
       // A trade refunded in full is closed.
       if (refunded + fen === fenOf(t.total_fee)) t.trade_status = "TRADE_CLOSED";
@@ -95,7 +95,7 @@ export function createAlipay(cfg, state, takeFault) {
     if (t && t.total_fee !== q.total_fee) return { status: 200, type: "text/html; charset=utf-8", body: errorPage("TRADE_DATA_MATCH_ERROR") };
     if (q.it_b_pay !== undefined && !/^[1-9]\d*m$/.test(q.it_b_pay)) return { status: 200, type: "text/html; charset=utf-8", body: errorPage("ILLEGAL_ARGUMENT") };
     if (!t) {
-      t = { out_trade_no: q.out_trade_no, subject: q.subject, body: q.body ?? "", total_fee: q.total_fee, trade_status: "WAIT_BUYER_PAY", trade_no: `2026${Date.now()}${randomBytes(3).toString("hex")}`, gmt_create: beijing(new Date(), false), notifies: [] };
+      t = { out_trade_no: q.out_trade_no, subject: q.subject, body: q.body ?? "", total_fee: q.total_fee, trade_status: "WAIT_BUYER_PAY", trade_no: `2026${Date.now()}${randomBytes(3).toString("hex")}`, gmt_create: beijing(new Date(state.now?.() ?? Date.now()), false), notifies: [] };
       // it_b_pay: the trade stops taking payment this many minutes after it was created.
       if (q.it_b_pay) t.payable_until = Date.now() + Number(q.it_b_pay.slice(0, -1)) * 60_000;
       trades.set(q.out_trade_no, t);
@@ -112,7 +112,8 @@ export function createAlipay(cfg, state, takeFault) {
     if (t.trade_status === "TRADE_CLOSED" && !t.gmt_payment) return { error: "the trade is closed" };
     if (t.trade_status === "WAIT_BUYER_PAY") {
       t.trade_status = "TRADE_SUCCESS";
-      t.gmt_payment = beijing(new Date(), false);
+      t.paid_at = state.now?.() ?? Date.now();
+      t.gmt_payment = beijing(new Date(t.paid_at), false);
     }
     return { trade: t };
   }

@@ -7,13 +7,17 @@
 // form body, or both (clients differ). alipay.trade.page.pay opens a cashier page; paying
 // there (or /sandbox/pay) sends an RSA2-signed trade_status_sync notify to the trade's
 // notify_url and sends the buyer to its return_url with RSA2-signed return parameters.
-// (alipay.trade.wap.pay: alipay_wap.mjs, on the same trades.)
+// (alipay.trade.wap.pay: alipay_wap.mjs, on the same trades; the bill download URL query:
+// bill_routes.mjs, through addMethods.)
 import { createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
 import { escape, page } from "./alipay.mjs";
 
 /** Fen as Alipay's yuan text ("19.90"), and back (only two-decimal yuan is accepted). */
 const yuan = (fen) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, "0")}`;
 const fenOf = (text) => (/^\d{1,9}(\.\d{1,2})?$/.test(text ?? "") ? Math.round(Number(text) * 100) : null);
+
+/** A response object with this key set is written with "/" escaped as "\/", as Alipay writes URLs. */
+export const ESCAPE_SLASHES = Symbol("escape slashes");
 
 export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
   // cfg: { appId, appPrivateKey (PEM, to derive the app's public key), alipayKey (PEM) }
@@ -22,7 +26,7 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
 
   function respond(method, body) {
     const key = `${method.replaceAll(".", "_")}_response`;
-    const text = JSON.stringify(body);
+    const text = body[ESCAPE_SLASHES] ? JSON.stringify(body).replaceAll("/", "\\/") : JSON.stringify(body);
     const sign = createSign("sha256").update(text).sign(cfg.alipayKey, "base64");
     return { status: 200, type: "application/json; charset=utf-8", body: `{"${key}":${text},"sign":"${sign}"}` };
   }
@@ -42,7 +46,7 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
       if (!biz.out_trade_no || !biz.subject || !total) return invalid("isv.missing-signature-key", "缺少参数");
       const existing = trades.get(biz.out_trade_no);
       if (existing && existing.trade_status !== "WAIT_BUYER_PAY") return fail("ACQ.TRADE_HAS_SUCCESS", "交易已被支付");
-      const t = existing ?? { out_trade_no: biz.out_trade_no, total, subject: biz.subject, notify_url: p.notify_url, trade_status: "WAIT_BUYER_PAY", qr_code: `https://qr.alipay.com/sandbox${randomBytes(6).toString("hex")}`, refunds: [], notifies: [], gmt_create: beijing(new Date()) };
+      const t = existing ?? { out_trade_no: biz.out_trade_no, total, subject: biz.subject, notify_url: p.notify_url, trade_status: "WAIT_BUYER_PAY", qr_code: `https://qr.alipay.com/sandbox${randomBytes(6).toString("hex")}`, refunds: [], notifies: [], gmt_create: beijing(new Date(state.now?.() ?? Date.now())) };
       trades.set(t.out_trade_no, t);
       return ok({ out_trade_no: t.out_trade_no, qr_code: t.qr_code });
     },
@@ -70,7 +74,7 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
       const refunded = t.refunds.reduce((a, x) => a + x.amount, 0);
       if (!r && refunded + amount > t.total) return fail("ACQ.REFUND_AMT_NOT_EQUAL_TOTAL", "退款金额超限");
       if (!r) {
-        r = { out_request_no: requestNo, amount, reason: biz.refund_reason };
+        r = { out_request_no: requestNo, amount, reason: biz.refund_reason, at: state.now?.() ?? Date.now() };
         t.refunds.push(r);
         if (refunded + amount === t.total) t.trade_status = "TRADE_CLOSED";
       }
@@ -105,8 +109,9 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
       return respond(method, invalid("isv.invalid-parameter", "biz_content 不是 JSON"));
     }
     state.log.push({ provider: "alipay_openapi", api: method, out_trade_no: biz.out_trade_no });
-    // Faults by method name without "alipay.trade." (refund, query, …), for one trade.
-    const fault = takeFault(`alipay_openapi:${method.replace("alipay.trade.", "")}`, biz.out_trade_no);
+    // Faults by method name without "alipay.trade." / "alipay.data.dataservice." (refund, query,
+    // bill.downloadurl.query, …), for one trade.
+    const fault = takeFault(`alipay_openapi:${method.replace(/^alipay\.(trade|data\.dataservice)\./, "")}`, biz.out_trade_no);
     if (fault === "timeout" || fault === "http500" || fault === "garbage") return { fault };
     if (fault === "systemerror") return respond(method, { code: "20000", msg: "Service Currently Unavailable", sub_code: "isp.unknow-error", sub_msg: "系统繁忙" });
     if (fault === "slow") return new Promise((done) => setTimeout(() => done(respond(method, handler(biz, p))), state.faultDelayMs));
@@ -123,7 +128,8 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
     if (t.trade_status === "WAIT_BUYER_PAY") {
       t.trade_status = "TRADE_SUCCESS";
       t.trade_no = `2026${Date.now()}${randomBytes(4).toString("hex")}`.slice(0, 28);
-      t.gmt_payment = beijing(new Date());
+      t.paid_at = state.now?.() ?? Date.now();
+      t.gmt_payment = beijing(new Date(t.paid_at));
     }
     return t;
   }
@@ -162,7 +168,7 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
     if (!biz.out_trade_no || !biz.subject || !total || biz.product_code !== "FAST_INSTANT_TRADE_PAY") return fail("INVALID_PARAMETER");
     let t = trades.get(biz.out_trade_no);
     if (t && t.total !== total) return fail("ACQ.CONTEXT_INCONSISTENT");
-    t ??= { out_trade_no: biz.out_trade_no, total, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], notifies: [], gmt_create: beijing(new Date()) };
+    t ??= { out_trade_no: biz.out_trade_no, total, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], notifies: [], gmt_create: beijing(new Date(state.now?.() ?? Date.now())) };
     Object.assign(t, { notify_url: p.notify_url, return_url: p.return_url, time_expire: biz.time_expire, return_method: "alipay.trade.page.pay.return" });
     trades.set(t.out_trade_no, t);
     state.log.push({ provider: "alipay_openapi", api: "alipay.trade.page.pay", out_trade_no: t.out_trade_no });
@@ -174,5 +180,8 @@ export function createAlipayOpenApi(cfg, state, takeFault = () => null) {
     };
   }
 
-  return { handle, pay, trades, notifyForm, returnUrl, signFields };
+  /** More methods ({name: handler(biz, params) → response fields}), verified and signed like these. */
+  const addMethods = (more) => Object.assign(methods, more);
+
+  return { handle, pay, trades, notifyForm, returnUrl, signFields, addMethods };
 }

@@ -50,7 +50,7 @@ export function createAlipayWap({ mapiCfg, openCfg, state, alipay, alipayOpen, n
     if (t && t.gmt_payment) return errorPage("TRADE_HAS_SUCCESS");
     if (t && t.trade_status === "TRADE_CLOSED") return errorPage("TRADE_HAS_CLOSED");
     if (!t) {
-      t = { out_trade_no: q.out_trade_no, subject: q.subject, body: q.body ?? "", total_fee: q.total_fee, trade_status: "WAIT_BUYER_PAY", trade_no: `2026${Date.now()}${Math.floor(Math.random() * 1e6)}`, gmt_create: beijing(new Date(), false), notifies: [] };
+      t = { out_trade_no: q.out_trade_no, subject: q.subject, body: q.body ?? "", total_fee: q.total_fee, trade_status: "WAIT_BUYER_PAY", trade_no: `2026${Date.now()}${Math.floor(Math.random() * 1e6)}`, gmt_create: beijing(new Date(now()), false), notifies: [] };
       if (q.it_b_pay) {
         const n = Number.parseInt(q.it_b_pay, 10);
         const unit = q.it_b_pay.at(-1);
@@ -110,7 +110,7 @@ export function createAlipayWap({ mapiCfg, openCfg, state, alipay, alipayOpen, n
     if (t && t.total !== fen) return errorPage("ACQ.CONTEXT_INCONSISTENT");
     if (t && t.trade_no) return errorPage("ACQ.TRADE_HAS_SUCCESS", "交易已被支付");
     if (t && t.trade_status === "TRADE_CLOSED") return errorPage("ACQ.TRADE_HAS_CLOSE", "交易已关闭");
-    t ??= { out_trade_no: biz.out_trade_no, total: fen, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], notifies: [], gmt_create: new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 19).replace("T", " ") };
+    t ??= { out_trade_no: biz.out_trade_no, total: fen, subject: biz.subject, trade_status: "WAIT_BUYER_PAY", refunds: [], notifies: [], gmt_create: beijing(new Date(now()), false) };
     Object.assign(t, { notify_url: p.notify_url, return_url: p.return_url, quit_url: biz.quit_url, time_expire: biz.time_expire, expires_at: expiresAt, return_method: "alipay.trade.wap.pay.return" });
     alipayOpen.trades.set(t.out_trade_no, t);
     state.log.push({ provider: "alipay_openapi", api: p.method, out_trade_no: t.out_trade_no });

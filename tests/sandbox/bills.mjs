@@ -1,6 +1,6 @@
 // A day's trade bill, rendered byte for byte in each provider's format, from plain trade
 // records. Pure functions: the sandbox serves them, and core's bill readers are tested on
-// files made here (core/tests/fixtures/bills/), so reader and sandbox check each other.
+// files made here (core/tests/data/bills/), so reader and sandbox check each other.
 //
 // WeChat Pay: the `ALL` bill of v2 `downloadbill` and of the v3 tradebill file (the same
 // text): a header of plain names, one back-ticked line per payment or refund, then the

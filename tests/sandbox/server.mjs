@@ -5,10 +5,11 @@
 //
 // Provider endpoints:
 //   WeChat v2   POST /pay/unifiedorder (NATIVE, MWEB, JSAPI), /pay/orderquery, /pay/closeorder,
-//               /pay/refundquery, /secapi/pay/refund                                (wechat.mjs)
+//               /pay/refundquery, /secapi/pay/refund (wechat.mjs), /pay/downloadbill
 //   WeChat v3   POST /v3/pay/transactions/{native,h5,jsapi}, GET …/out-trade-no/{no},
 //               POST …/{no}/close, /v3/refund/domestic/refunds[/{no}], GET /v3/certificates
-//                                                        (wechat_v3.mjs, wechat_mobile.mjs)
+//                                                        (wechat_v3.mjs, wechat_mobile.mjs),
+//               GET /v3/bill/tradebill, /v3/billdownload/file
 //   WeChat H5   GET /wechat/h5/checkmweb?prepay_id&package[&redirect_url] (the mweb_url /
 //               h5_url page; pay button #wechat-h5-pay)                  (wechat_mobile.mjs)
 //   OAuth       GET /connect/oauth2/authorize, GET /sns/oauth2/access_token (wechat_oauth.mjs)
@@ -17,11 +18,17 @@
 //               OpenAPI alipay.trade.{precreate,page.pay,query,close,refund,
 //               fastpay.refund.query} (alipay_openapi.mjs); alipay.wap.create.direct.pay.by.user
 //               and alipay.trade.wap.pay (mobile cashiers, pay button #alipay-wap-pay)
-//                                                                         (alipay_wap.mjs)
+//               (alipay_wap.mjs); alipay.data.dataservice.bill.downloadurl.query and
+//               GET /alipay/bill/download
+//   Trade bills (the three above; bill_routes.mjs, rendered by bills.mjs): a day's payments
+//               and refunds (Beijing day, sandbox clock), WeChat v2+v3 in one, Alipay in one
 //   Buyer pages GET /wechat/scan?pr=, GET /alipay/scan?qr=, the cashiers' POST …/pay
 //
 // Test helpers (JSON):
-//   POST /sandbox/pay       {provider, out_trade_no, notify = true, times = 2}
+//   POST /sandbox/pay       {provider, out_trade_no, notify = true, times = 2, late = false}
+//                           late: pays even a CLOSED trade (a stale cashier); queries then say paid
+//   POST /sandbox/bills     {provider, date, state?: creating|none|ready, amend?, hide?, extra?}
+//                           changes that day's bill only; GET /sandbox/bills?provider=&date= reads it
 //   GET  /sandbox/notify    ?provider=&out_trade_no=   a fresh signed notify body
 //   POST /sandbox/faults    {match: "wechat:unifiedorder", fault, times = 1, order?}
 //        faults: timeout | http500 | garbage | systemerror | orderpaid | badsign | deny, and
@@ -54,6 +61,8 @@ import { fileURLToPath } from "node:url";
 import { createAlipay, escape, page } from "./alipay.mjs";
 import { createAlipayOpenApi } from "./alipay_openapi.mjs";
 import { createAlipayWap } from "./alipay_wap.mjs";
+import { createBillRoutes } from "./bill_routes.mjs";
+import { indexPage, scanPage } from "./pages.mjs";
 import { createWechat } from "./wechat.mjs";
 import { createWechatMobile } from "./wechat_mobile.mjs";
 import { createWechatOAuth } from "./wechat_oauth.mjs";
@@ -116,16 +125,17 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, p
     return record;
   };
 
+  // The sandbox clock (POST /sandbox/clock): payment and refund times, and the mobile paths' TTLs.
+  state.clockOffsetMs = 0;
+  const now = (state.now = () => Date.now() + state.clockOffsetMs);
   const wechat = createWechat(wechatCfg, state, takeFault);
   const wechatV3 = createWechatV3(wechatV3Cfg, state, takeFault);
   const alipay = createAlipay(alipayCfg, state, takeFault);
   const alipayOpen = createAlipayOpenApi({ appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY, alipayKey: readFileSync(join(here, "alipay_sandbox_key.pem"), "utf8") }, state, takeFault);
 
-  // The mobile paths: a clock tests can move, and the hosts the merchant registered: the
-  // worker's public host for OAuth (网页授权域名), the shop's hosts for H5 (the H5 domain:
-  // the pages the buyer comes from and returns to), and loopback for both.
-  state.clockOffsetMs = 0;
-  const now = () => Date.now() + state.clockOffsetMs;
+  // The mobile paths: the hosts the merchant registered: the worker's public host for OAuth
+  // (网页授权域名), the shop's hosts for H5 (the H5 domain: the pages the buyer comes from and
+  // returns to), and loopback for both.
   const publicHost = (() => {
     try {
       return new URL(publicBaseUrl ?? v.PUBLIC_BASE_URL).hostname;
@@ -149,13 +159,15 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, p
     payAndNotify: (args) => payAndNotify(args),
   });
   const wap = createAlipayWap({ mapiCfg: alipayCfg, openCfg: { appId: v.ALIPAY_APP_ID, appPrivateKey: v.ALIPAY_APP_PRIVATE_KEY }, state, alipay, alipayOpen, now });
+  const bills = createBillRoutes({ wechatCfg, partner: v.ALIPAY_PARTNER, state, wechatV3, alipay, alipayOpen, now, baseUrl, takeFault });
 
-  async function payAndNotify({ provider, out_trade_no, notify = true, times = 2 }) {
+  async function payAndNotify({ provider, out_trade_no, notify = true, times = 2, late = false }) {
+    if (late) bills.reopenLate(provider, out_trade_no);
     if (provider === "wechat") {
       const { order, error } = wechat.pay(out_trade_no);
       if (error) return { status: 404, json: { error } };
       const deliveries = [];
-      if (order.v3) order.success_time ??= new Date().toISOString().replace(/\.\d+Z$/, "+00:00");
+      if (order.v3) order.success_time ??= new Date(order.paid_at).toISOString().replace(/\.\d+Z$/, "+00:00");
       for (let i = 0; notify && i < times; i++) {
         if (order.v3) {
           const { body, headers } = wechatV3.notify(order);
@@ -194,9 +206,10 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, p
     if (p.startsWith("/pay/") || p.startsWith("/secapi/") || p === "/gateway.do") state.requests.push(`${req.method} ${url.pathname}${url.search}\n${body}`);
     if (p.startsWith("/pay/") || p === "/secapi/pay/refund") {
       const name = p === "/secapi/pay/refund" ? "refund" : p.slice(5);
-      if (!["unifiedorder", "orderquery", "closeorder", "refundquery"].includes(name) && name !== "refund") return { status: 404, type: "text/plain", body: "not found" };
+      if (!["unifiedorder", "orderquery", "closeorder", "refundquery", "downloadbill"].includes(name) && name !== "refund") return { status: 404, type: "text/plain", body: "not found" };
       const fault = peekTransportFault(`wechat:${name}`, /<out_trade_no>(?:<!\[CDATA\[)?([^<\]]+)/.exec(body)?.[1]);
       if (fault) return { fault };
+      if (name === "downloadbill") return bills.downloadbill(req.method, body);
       return wechat.handle(name, req.method, body);
     }
     if (p.startsWith("/v3/")) {
@@ -214,7 +227,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, p
       if (!q) return { status: 200, type: "text/xml", body: "<alipay><is_success>F</is_success><error>ILLEGAL_ARGUMENT</error></alipay>" };
       return alipay.handle(q);
     }
-    const mobileAnswer = mobile.route(req, url, body) ?? oauth.route(req, url) ?? wap.route(req, url, body);
+    const mobileAnswer = mobile.route(req, url, body) ?? oauth.route(req, url) ?? wap.route(req, url, body) ?? bills.route(req, url, body);
     if (mobileAnswer) return mobileAnswer;
     if (p === "/sandbox/clock") {
       const f = req.method === "POST" ? safeJson(body) ?? {} : {};
@@ -305,6 +318,7 @@ export function startSandbox({ port = 8788, host = "127.0.0.1", quiet = false, p
       for (const m of [state.wechat, state.alipay, state.notifyIds, alipayOpen.trades]) m.clear();
       mobile.reset();
       oauth.reset();
+      bills.reset();
       state.clockOffsetMs = 0;
       state.faults.length = 0;
       state.log.length = 0;
@@ -380,25 +394,6 @@ function safeJson(text) {
 
 function html(status, body) {
   return { status, type: "text/html; charset=utf-8", body };
-}
-
-function scanPage(o) {
-  const amount = `${Math.floor(o.total_fee / 100)}.${String(o.total_fee % 100).padStart(2, "0")}`;
-  return page(
-    "微信支付 · 扫码付款 (sandbox)",
-    `<div class=wx><p class=amount>¥${amount}</p><p>${escape(o.body)}</p><p class=muted>商户订单号 ${escape(o.out_trade_no)}</p>
-     <p id=status>${o.trade_state === "NOTPAY" ? "" : escape(o.trade_state)}</p>
-     <button id=wechat-pay onclick="pay()">确认支付 Pay</button></div>
-     <script>async function pay(){const r=await fetch('/sandbox/pay',{method:'POST',body:JSON.stringify({provider:'wechat',out_trade_no:${JSON.stringify(o.out_trade_no)}})});document.getElementById('status').textContent=r.ok?'支付成功 · Paid':'失败 · Failed';}</script>`,
-  );
-}
-
-function indexPage(wechat, alipay) {
-  const rows = [
-    ...[...wechat.orders.values()].map((o) => `<li>WeChat ${escape(o.out_trade_no)} · ${escape(o.trade_type ?? "NATIVE")} · ${escape(o.trade_state)}${o.token ? ` · <a href="/wechat/scan?pr=${escape(o.token)}">scan</a>` : ""}</li>`),
-    ...[...alipay.trades.values()].map((t) => `<li>Alipay ${escape(t.out_trade_no)} · ${escape(t.trade_status)}</li>`),
-  ];
-  return page("Provider sandbox", `<p>WeChat Pay v2 and v3 (Native, H5, JSAPI, web authorisation), Alipay MAPI and OpenAPI (desktop and wap cashiers), on loopback.</p><ul>${rows.join("") || "<li>no orders yet</li>"}</ul>`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

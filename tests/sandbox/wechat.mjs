@@ -91,7 +91,7 @@ export function createWechat(cfg, state, takeFault) {
       const committed = o.refunds.filter((x) => x.status !== "REFUNDCLOSE" && x !== refund).reduce((a, x) => a + Number(x.refund_fee), 0);
       if (!refund && committed + Number(r.refund_fee) > Number(o.total_fee)) return fail("NOTENOUGH", "订单可退金额不足");
       if (!refund) {
-        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: r.refund_fee, refund_desc: r.refund_desc, status: state.refundStatus ?? "SUCCESS" };
+        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: r.refund_fee, refund_desc: r.refund_desc, status: state.refundStatus ?? "SUCCESS", at: state.now?.() ?? Date.now() };
         o.refunds.push(refund);
         o.trade_state = "REFUND";
       }
@@ -144,8 +144,10 @@ export function createWechat(cfg, state, takeFault) {
     if (o.trade_state === "CLOSED") return { error: "the order is closed" };
     if (o.trade_state === "NOTPAY") {
       o.trade_state = "SUCCESS";
+      // When it was paid, on the sandbox clock (POST /sandbox/clock): time_end and the bill.
+      o.paid_at = state.now?.() ?? Date.now();
       o.transaction_id = `42000${Date.now()}${randomBytes(4).toString("hex")}`.slice(0, 28);
-      o.time_end = beijing();
+      o.time_end = beijing(new Date(o.paid_at));
     }
     return { order: o };
   }

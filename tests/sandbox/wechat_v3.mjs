@@ -6,7 +6,7 @@
 // ("public key" mode: Wechatpay-Serial is its PUB_KEY_ID), notify resources are AES-256-GCM
 // encrypted with the APIv3 key. Orders live in the same map as v2's (`v3: true`), so the
 // buyer pages and /sandbox/pay work for both. The H5 and JSAPI routes are added by
-// wechat_mobile.mjs through `addRoutes`.
+// wechat_mobile.mjs through `addRoutes`, the trade bill's by bill_routes.mjs.
 import { X509Certificate, createCipheriv, createPublicKey, createSign, createVerify, randomBytes } from "node:crypto";
 
 const nonce = () => randomBytes(16).toString("hex");
@@ -100,7 +100,7 @@ export function createWechatV3(cfg, state, takeFault) {
       const committed = o.refunds.filter((x) => x.status !== "CLOSED" && x !== refund).reduce((a, x) => a + Number(x.refund_fee), 0);
       if (!refund && committed + amount.refund > Number(o.total_fee)) return error(403, "NOT_ENOUGH", "订单可退金额不足");
       if (!refund) {
-        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: String(amount.refund), reason: r.reason, status: { REFUNDCLOSE: "CLOSED", PROCESSING: "PROCESSING", CHANGE: "ABNORMAL" }[state.refundStatus] ?? "SUCCESS", create_time: new Date().toISOString() };
+        refund = { out_refund_no: r.out_refund_no, refund_id: `5${Date.now()}${randomBytes(3).toString("hex")}`, refund_fee: String(amount.refund), reason: r.reason, status: { REFUNDCLOSE: "CLOSED", PROCESSING: "PROCESSING", CHANGE: "ABNORMAL" }[state.refundStatus] ?? "SUCCESS", create_time: new Date().toISOString(), at: state.now?.() ?? Date.now() };
         refund.notify_url = r.notify_url;
         o.refunds.push(refund);
         o.trade_state = "REFUND";

@@ -101,6 +101,11 @@ impl ProviderApi for AlipayConfig {
             Call::Create { channel: Channel::Jsapi, .. } | Call::JsapiParams { .. } => {
                 return Err(CallError::Unsupported("JSAPI is WeChat's".into()));
             }
+            Call::Bill { .. } | Call::BillFile { .. } => {
+                return Err(CallError::Unsupported(
+                    "MAPI has no bill API here: the day's orders are checked one by one".into(),
+                ));
+            }
             Call::Query { trade_no } => Prepared::request(service::trade_query_request(self, trade_no)),
             Call::Close { trade_no } => Prepared::request(service::close_trade_request(self, trade_no)),
             Call::Refund { refund_no } => {
@@ -150,8 +155,8 @@ impl ProviderApi for AlipayConfig {
             Err(e) => Err(error(e)),
         };
         match call {
-            Call::Create { .. } | Call::JsapiParams { .. } => {
-                Err(CallError::Unsupported("MAPI creates no session by request".into()))
+            Call::Create { .. } | Call::JsapiParams { .. } | Call::Bill { .. } | Call::BillFile { .. } => {
+                Err(CallError::Unsupported("MAPI answers no such request".into()))
             }
             Call::Query { trade_no } => query(trade_no),
             Call::RefundQuery { refund_no } => query(&refund_of(order, refund_no)?.1.trade_no),

@@ -8,7 +8,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::reply::{self as openapi, OpenApiError, TRADE_HAS_SUCCESS, TRADE_NOT_EXIST, TRADE_STATUS_ERROR};
+use super::reply::{
+    self as openapi, BILL_NOT_EXIST, OpenApiError, TRADE_HAS_SUCCESS, TRADE_NOT_EXIST, TRADE_STATUS_ERROR,
+};
 use super::request::{self as req, NewTrade, OpenApiConfig};
 use super::{notify_to_verify, signed_response};
 use crate::OrderNo;
@@ -17,8 +19,8 @@ use crate::form::RawForm;
 use crate::http::HttpResponse;
 use crate::order::{Channel, Order, Provider, RefundResult, Source};
 use crate::provider::{
-    Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome, Prepared,
-    ProviderApi, Ready, RsaCheck,
+    BillAnswer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened,
+    Outcome, Packing, Prepared, ProviderApi, Ready, RsaCheck,
 };
 
 /// The largest notify body read.
@@ -55,7 +57,8 @@ fn method(call: &Call) -> &'static str {
         Call::Close { .. } => "alipay.trade.close",
         Call::Refund { .. } => "alipay.trade.refund",
         Call::RefundQuery { .. } => "alipay.trade.fastpay.refund.query",
-        Call::JsapiParams { .. } => "",
+        Call::Bill { .. } => "alipay.data.dataservice.bill.downloadurl.query",
+        Call::JsapiParams { .. } | Call::BillFile { .. } => "",
     }
 }
 
@@ -125,6 +128,9 @@ impl ProviderApi for OpenApiConfig {
                 req::precreate(self, &trade, now)
             }
             Call::JsapiParams { .. } => return Err(CallError::Unsupported("JSAPI is WeChat's".into())),
+            Call::Bill { date } => req::bill_url(self, *date, now),
+            // Alipay's download URL is signed already: a plain GET.
+            Call::BillFile { url } => return Ok(Prepared::request(crate::http::HttpRequest::get(url.clone()))),
             Call::Query { trade_no } => req::query(self, trade_no, now),
             Call::Close { trade_no } => req::close(self, trade_no, now),
             Call::Refund { refund_no } => {
@@ -152,18 +158,30 @@ impl ProviderApi for OpenApiConfig {
         if resp.status != 200 {
             return Err(CallError::status(ALI, resp.status));
         }
+        if let Call::BillFile { .. } = call {
+            // The file is not signed: its URL was (it came in a verified answer).
+            return Ok(None);
+        }
         let raw = std::str::from_utf8(&resp.body).map_err(|_| CallError::bad_reply(ALI, "not UTF-8"))?;
         let todo = super::response_to_verify(raw, method(call)).map_err(|e| CallError::bad_reply(ALI, e))?;
         Ok(Some(RsaCheck { serial: None, message: todo.content.into_bytes(), signature: todo.signature }))
     }
 
     fn outcome(&self, call: &Call, order: &Order, resp: &HttpResponse) -> Result<Outcome, CallError> {
+        if let Call::BillFile { .. } = call {
+            return Ok(Outcome::BillFile(resp.body.clone()));
+        }
         let raw = std::str::from_utf8(&resp.body).map_err(|_| CallError::bad_reply(ALI, "not UTF-8"))?;
         let (content, _) =
             signed_response(raw, method(call)).ok_or_else(|| CallError::bad_reply(ALI, "no signed response"))?;
         let sub_code = |e: &OpenApiError, code: &str| e.sub_code() == Some(code);
         match call {
-            Call::JsapiParams { .. } => Err(CallError::Unsupported("JSAPI is WeChat's".into())),
+            Call::JsapiParams { .. } | Call::BillFile { .. } => Err(CallError::Unsupported("not a request".into())),
+            Call::Bill { .. } => match openapi::bill_url(content) {
+                Ok(url) => Ok(Outcome::Bill(BillAnswer::Download { url, packing: Packing::Zip, sha1: None })),
+                Err(e) if sub_code(&e, BILL_NOT_EXIST) => Ok(Outcome::Bill(BillAnswer::NoBill)),
+                Err(e) => Err(error(e)),
+            },
             Call::Create { trade_no, .. } => match openapi::precreate(trade_no, content) {
                 Ok(text) => Ok(Outcome::Code(Code { text, prepay_id: None })),
                 Err(e) if sub_code(&e, TRADE_HAS_SUCCESS) => Ok(Outcome::AlreadyPaid),

@@ -51,6 +51,8 @@ impl OpenApiError {
 
 /// `ACQ.TRADE_NOT_EXIST`: the buyer has not opened the cashier or scanned yet.
 pub const TRADE_NOT_EXIST: &str = "ACQ.TRADE_NOT_EXIST";
+/// No bill for that day (no trades, or not made yet).
+pub const BILL_NOT_EXIST: &str = "isp.bill_not_exist";
 /// `ACQ.TRADE_STATUS_ERROR`: e.g. closing a paid trade.
 pub const TRADE_STATUS_ERROR: &str = "ACQ.TRADE_STATUS_ERROR";
 /// `ACQ.TRADE_HAS_SUCCESS`: precreate of a paid trade.
@@ -146,6 +148,21 @@ pub fn precreate(trade_no: &str, content: &str) -> Result<String, OpenApiError> 
         return Err(OpenApiError::Malformed("qr_code is not an https URL".into()));
     }
     Ok(w.qr_code)
+}
+
+#[derive(Deserialize)]
+struct BillUrlWire {
+    bill_download_url: String,
+}
+
+/// `alipay.data.dataservice.bill.downloadurl.query`'s verified content: where the day's
+/// bill (a ZIP of GBK CSVs) is; `isp.bill_not_exist` when there is none.
+pub fn bill_url(content: &str) -> Result<String, OpenApiError> {
+    let w: BillUrlWire = success(content)?;
+    if !crate::http::is_secure_or_loopback(&w.bill_download_url) {
+        return Err(OpenApiError::Malformed("bill_download_url is not an https URL".into()));
+    }
+    Ok(w.bill_download_url)
 }
 
 /// `alipay.trade.close`'s verified content.

@@ -133,6 +133,12 @@ pub fn precreate(cfg: &OpenApiConfig, t: &NewTrade<'_>, now: i64) -> Call {
     call(cfg, "alipay.trade.precreate", biz, now, &[("notify_url", t.notify_url)])
 }
 
+/// `alipay.data.dataservice.bill.downloadurl.query` for `date`'s trade bill.
+pub fn bill_url(cfg: &OpenApiConfig, date: crate::bills::BillDate, now: i64) -> Call {
+    let biz = json!({"bill_type": "trade", "bill_date": date.iso()});
+    call(cfg, "alipay.data.dataservice.bill.downloadurl.query", biz, now, &[])
+}
+
 /// `alipay.trade.query`.
 pub fn query(cfg: &OpenApiConfig, trade_no: &str, now: i64) -> Call {
     call(cfg, "alipay.trade.query", json!({"out_trade_no": trade_no}), now, &[])

@@ -43,6 +43,10 @@ pub enum Command {
     ListEvents(OrderRef),
     /// `ResendEvent` (merchant): delivers an event again now (same id and body).
     ResendEvent(ResendEventRequest),
+    /// `Reconcile` (merchant): reconciles a bill day now (idempotent per day and wallet).
+    Reconcile(crate::recon::ReconcileRequest),
+    /// `ListReconciliations` (merchant): the kept reports.
+    ListReconciliations(crate::recon::ListReconciliationsRequest),
 }
 
 impl Command {
@@ -60,6 +64,8 @@ impl Command {
             Self::ListOrders(_) => "ListOrders",
             Self::ListEvents(_) => "ListEvents",
             Self::ResendEvent(_) => "ResendEvent",
+            Self::Reconcile(_) => "Reconcile",
+            Self::ListReconciliations(_) => "ListReconciliations",
         }
     }
 
@@ -74,6 +80,8 @@ impl Command {
                 | Self::ListOrders(_)
                 | Self::ListEvents(_)
                 | Self::ResendEvent(_)
+                | Self::Reconcile(_)
+                | Self::ListReconciliations(_)
         )
     }
 
@@ -88,7 +96,7 @@ impl Command {
             Self::Refund(r) => Some(r.order_no.clone()),
             Self::CloseOrder(r) | Self::QueryOrder(r) | Self::ListEvents(r) => Some(r.order_no.clone()),
             Self::ResendEvent(r) => crate::webhook::order_of_event(&r.event_id),
-            Self::ListOrders(_) => None,
+            Self::ListOrders(_) | Self::Reconcile(_) | Self::ListReconciliations(_) => None,
         }
     }
 }
@@ -269,8 +277,9 @@ pub enum Route {
     Page(OrderNo),
     /// A merchant command: to the object of this order.
     Order(OrderNo),
-    /// `ListOrders`: answered from the listing projection.
-    Listing(ListOrdersRequest),
+    /// A merchant command the worker answers itself (`ListOrders` from the listing
+    /// projection; `Reconcile` and `ListReconciliations` from the reconciliations).
+    Worker(Command),
 }
 
 /// Checks `Authorization: Bearer <token>` against the merchant token in constant time
@@ -295,7 +304,7 @@ pub fn route(body: &[u8], merchant_token: Option<&str>, authorization: Option<&s
         authorize(merchant_token, authorization)?;
     }
     match command {
-        Command::ListOrders(r) => Ok(Route::Listing(r)),
+        c @ (Command::ListOrders(_) | Command::Reconcile(_) | Command::ListReconciliations(_)) => Ok(Route::Worker(c)),
         other => other
             .order_no()
             .map(if merchant { Route::Order } else { Route::Page })
@@ -346,6 +355,8 @@ pub fn parse_command(body: &[u8]) -> Result<Command, ApiError> {
         "ListOrders" => Command::ListOrders(decode(map)?),
         "ListEvents" => Command::ListEvents(decode(map)?),
         "ResendEvent" => Command::ResendEvent(decode(map)?),
+        "Reconcile" => Command::Reconcile(decode(map)?),
+        "ListReconciliations" => Command::ListReconciliations(decode(map)?),
         other => {
             let shown: String = other.chars().take(32).collect();
             return Err(ApiError::new(ResultCode::UnknownCommand, format!("unknown cmd `{shown}`")));

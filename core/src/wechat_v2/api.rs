@@ -143,6 +143,8 @@ impl ProviderApi for WechatConfig {
             Call::JsapiParams { prepay_id } => {
                 Prepared::done(Outcome::JsapiParams(request::jsapi_params(self, prepay_id, cx.now, nonce)))
             }
+            Call::Bill { date } => Prepared::request(super::bill::download_bill(self, *date, nonce)),
+            Call::BillFile { .. } => return Err(CallError::Unsupported("v2 answers the bill itself".into())),
             Call::Query { trade_no } => Prepared::request(request::order_query(self, trade_no, nonce)),
             Call::Close { trade_no } => Prepared::request(request::close_order(self, trade_no, nonce)),
             Call::Refund { refund_no } => {
@@ -174,7 +176,8 @@ impl ProviderApi for WechatConfig {
     fn outcome(&self, call: &Call, order: &Order, resp: &HttpResponse) -> Result<Outcome, CallError> {
         let body = &resp.body;
         match call {
-            Call::JsapiParams { .. } => Err(CallError::Unsupported("JSAPI parameters are signed, not sent".into())),
+            Call::JsapiParams { .. } | Call::BillFile { .. } => Err(CallError::Unsupported("not a v2 request".into())),
+            Call::Bill { .. } => super::bill::read_download(body).map(Outcome::Bill).map_err(error),
             Call::Create { channel, .. } => match reply::unified_order(self, body, trade_type(*channel)) {
                 Ok(r) => Ok(Outcome::Code(Code { text: r.code_url, prepay_id: Some(r.prepay_id) })),
                 Err(e) if is_business(&e, &[ErrorCode::OrderPaid]) => Ok(Outcome::AlreadyPaid),

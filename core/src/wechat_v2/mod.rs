@@ -9,6 +9,7 @@
 //!   into typed outcomes and facts.
 
 mod api;
+pub mod bill;
 pub use api::{NOTIFY_MAX_BYTES, NOTIFY_PATH, notify_reply};
 pub mod codes;
 pub mod notify;

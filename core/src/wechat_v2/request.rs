@@ -11,6 +11,11 @@ use crate::{AmountFen, Fields};
 /// WeChat allows `body` up to 128 bytes; longer subjects are cut on a character boundary.
 pub const BODY_MAX_BYTES: usize = 127;
 
+/// A request to `path` with the common fields, signed (for the modules beside this one).
+pub(crate) fn signed_request(cfg: &WechatConfig, path: &str, fields: Fields, nonce: &str) -> HttpRequest {
+    signed(cfg, path, fields, nonce)
+}
+
 fn signed(cfg: &WechatConfig, path: &str, mut fields: Fields, nonce: &str) -> HttpRequest {
     fields
         .set("appid", cfg.appid.as_str())

@@ -13,8 +13,8 @@ use crate::facts::Notice;
 use crate::http::HttpResponse;
 use crate::order::{Channel, Order, Provider, Source};
 use crate::provider::{
-    Buyer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome,
-    Prepared, ProviderApi, Ready, RsaCheck, Sealed,
+    BillAnswer, Buyer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened,
+    Outcome, Prepared, ProviderApi, Ready, RsaCheck, Sealed,
 };
 use base64::Engine;
 
@@ -109,6 +109,8 @@ impl ProviderApi for V3Config {
                 v3::create(self, &native, pay_kind(*channel, buyer)?, attach)
             }
             Call::JsapiParams { prepay_id } => return Ok(jsapi_params(self, prepay_id, cx)),
+            Call::Bill { date } => super::bill::trade_bill(*date),
+            Call::BillFile { url } => super::bill::download(&self.api_base, url).map_err(bad)?,
             Call::Query { trade_no } => v3::query(self, trade_no),
             Call::Close { trade_no } => v3::close(self, trade_no),
             Call::Refund { refund_no } => {
@@ -128,9 +130,13 @@ impl ProviderApi for V3Config {
         Ok(signed(self, request, cx))
     }
 
-    fn reply_check(&self, _call: &Call, resp: &HttpResponse, now: i64) -> Result<Option<RsaCheck>, CallError> {
+    fn reply_check(&self, call: &Call, resp: &HttpResponse, now: i64) -> Result<Option<RsaCheck>, CallError> {
         if let Status::Unavailable(status) = reply::outcome(resp) {
             return Err(CallError::status(WX, status));
+        }
+        if matches!(call, Call::BillFile { .. }) {
+            // WeChat does not sign the file: the tradebill answer's hash checks it.
+            return Ok(None);
         }
         let headers = SignedHeaders::from_pairs(resp.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let todo = check(&headers, &resp.body, now).map_err(bad)?;
@@ -152,6 +158,11 @@ impl ProviderApi for V3Config {
             (Call::JsapiParams { .. }, _) => {
                 Err(CallError::Unsupported("JSAPI parameters are signed, not sent".into()))
             }
+            (Call::Bill { .. }, Ok(body)) => Ok(Outcome::Bill(super::bill::located(body).map_err(bad)?)),
+            (Call::Bill { .. }, Err(e)) if super::bill::absent(&e).is_some() => {
+                Ok(Outcome::Bill(super::bill::absent(&e).unwrap_or(BillAnswer::NoBill)))
+            }
+            (Call::BillFile { .. }, Ok(body)) => Ok(Outcome::BillFile(body.to_vec())),
             (Call::Create { .. }, Err(e)) if e.is_order_paid() => Ok(Outcome::AlreadyPaid),
             (Call::Query { trade_no }, Ok(body)) => {
                 let t = Transaction::parse(body).map_err(bad)?;

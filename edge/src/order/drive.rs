@@ -18,7 +18,7 @@ use crate::platform::{Error, outbound};
 use crate::providers::Wallet;
 
 /// Which providers' refunds can be asked about (the configured API of each says).
-fn queries_refunds(config: &Config) -> impl Fn(paycore::order::Provider) -> bool + '_ {
+pub(super) fn queries_refunds(config: &Config) -> impl Fn(paycore::order::Provider) -> bool + '_ {
     move |p| Wallet::of(config, p).is_ok_and(|w| w.api().asks_after_refund())
 }
 

@@ -60,11 +60,43 @@ impl OrderStore {
 
     /// Records an event of `order` (called by `save`, in the same write as the change).
     pub(crate) fn record_event(&self, kind: &EventType, order: &Order, now: i64) -> Result<(), Error> {
+        self.insert_event(kind, now, |id| webhook::body(id, kind, now, order), &order.order_no)
+    }
+
+    /// Records a reconciliation event about this order unless one was recorded for `key`
+    /// (a finding is told once, however often its day is reconciled); true when recorded.
+    pub(crate) fn record_once(
+        &self,
+        key: &str,
+        kind: &EventType,
+        data: serde_json::Value,
+        now: i64,
+    ) -> Result<bool, Error> {
+        let order = self.load_existing()?;
+        self.sql.exec("CREATE TABLE IF NOT EXISTS told (key TEXT PRIMARY KEY)", None).map_err(Error::storage)?;
+        let seen = self.sql.exec("SELECT 1 FROM told WHERE key = ?", vec![key.into()]).map_err(Error::storage)?;
+        if seen.raw().next().is_some() {
+            return Ok(false);
+        }
+        self.sql.exec("INSERT INTO told (key) VALUES (?)", vec![key.into()]).map_err(Error::storage)?;
+        let order_no = order.order_no.as_str();
+        self.insert_event(kind, now, |id| webhook::body_with(id, kind, now, Some(order_no), data), &order.order_no)?;
+        self.events_dirty.set(true);
+        Ok(true)
+    }
+
+    fn insert_event(
+        &self,
+        kind: &EventType,
+        now: i64,
+        body: impl FnOnce(&str) -> String,
+        order_no: &paycore::OrderNo,
+    ) -> Result<(), Error> {
         let cursor =
             self.sql.exec("SELECT COALESCE(MAX(seq), 0) + 1 FROM webhook_events", None).map_err(Error::storage)?;
         let seq = cursor.raw().next().and_then(|r| r.ok()).and_then(|r| int(r.into_iter().next())).unwrap_or(1);
-        let id = webhook::event_id(&order.order_no, seq);
-        let body = webhook::body(&id, kind, now, order);
+        let id = webhook::event_id(order_no, seq);
+        let body = body(&id);
         self.sql
             .exec(
                 "INSERT INTO webhook_events (seq, id, kind, created_at, body, state, next_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, '[]')",

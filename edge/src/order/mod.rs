@@ -12,6 +12,9 @@
 //! | `POST /api` | a command body, already authenticated by the route |
 //! | `POST /notice` | a notify the route verified, as a `paycore::facts::Notice` |
 //! | `POST /return[/<token>]` | the buyer's verified return (a `Notice`) and the sealed destination of its `Pay`: `{"location": …}` |
+//! | `POST /recon/record` | `{"wallet", "date"}`: what the order recorded that bill day (see [`recon`]) |
+//! | `POST /recon/check` | `{"wallet", "date"}`: every trade asked about (MAPI's day): `{"found": <finding or null>}` |
+//! | `POST /recon/lead` | `{"wallet", "date", "finding"}`: a bill's finding asked about and recorded: `{"action"}` |
 //! | `POST /oauth/start` | `{"return_url"}`: a WeChat OAuth round trip for JSAPI: `{"location": …}` (see [`oauth`]) |
 //! | `POST /oauth/callback` | `{"nonce", "code"}`: its callback: `{"location": <return_url with the payer token>}` |
 //! | `GET /live/<order_no>` | a page's WebSocket: accepted here, told every change (see [`live`]) |
@@ -26,8 +29,9 @@ mod merchant;
 mod oauth;
 mod payers;
 mod projection;
+mod recon;
 mod store;
-mod webhooks;
+pub(crate) mod webhooks;
 
 use std::cell::{Cell, RefCell};
 
@@ -37,7 +41,7 @@ use paycore::schedule::{Agenda, View};
 use worker::{DurableObject, Env, Request, Response, Result, State, console_log, durable_object};
 
 pub use live::open as open_live;
-pub use projection::list as list_orders;
+pub use projection::{created_on, list as list_orders};
 
 use self::projection::Projection;
 use self::store::{Applied, OrderStore};
@@ -175,7 +179,9 @@ impl OrderObject {
                 let event = webhooks::resend(self, &config, &r.event_id, now).await?;
                 json(&EventReply { result: 0, msg: String::new(), event })
             }
-            Command::ListOrders(_) => Err(ApiError::new(ResultCode::NotFound, "ListOrders is not an order's").into()),
+            Command::ListOrders(_) | Command::Reconcile(_) | Command::ListReconciliations(_) => {
+                Err(ApiError::new(ResultCode::NotFound, "not an order's command").into())
+            }
         }
     }
 
@@ -193,6 +199,20 @@ impl OrderObject {
                 let notice: Notice = serde_json::from_slice(&req.bytes().await?)?;
                 let location = commands::buyer_return(self, &self.config(), &notice, token.as_deref(), now).await?;
                 json(&serde_json::json!({"result": 0, "msg": "", "location": location}))
+            }
+            "/recon/record" => {
+                let ask: recon::Ask = serde_json::from_slice(&req.bytes().await?)?;
+                json(&serde_json::json!({"result": 0, "msg": "", "recorded": recon::recorded(self, &ask)?}))
+            }
+            "/recon/check" => {
+                let ask: recon::Ask = serde_json::from_slice(&req.bytes().await?)?;
+                let found = recon::check(self, &self.config(), &ask, now).await?;
+                json(&serde_json::json!({"result": 0, "msg": "", "found": found}))
+            }
+            "/recon/lead" => {
+                let ask: recon::Ask = serde_json::from_slice(&req.bytes().await?)?;
+                let action = recon::lead(self, &self.config(), &ask, now).await?;
+                json(&serde_json::json!({"result": 0, "msg": "", "action": action}))
             }
             "/oauth/start" => {
                 let body: serde_json::Value = serde_json::from_slice(&req.bytes().await?)?;

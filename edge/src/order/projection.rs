@@ -3,6 +3,10 @@
 //! call and no values. Only the order's object writes it, after each change; nothing
 //! decides on it (KV is eventually consistent between locations, ~60 s).
 //!
+//! Beside it, the reconciliation index: `recon:<wallet>:<day>:<order_no>` → what the order
+//! recorded for that wallet on that bill day (`paycore::recon::index_entries`), as the
+//! key's metadata too when it fits, so a day is read with `list` calls.
+//!
 //! Writes run after the reply (`waitUntil`), one at a time per object, always of the
 //! latest order: a slow put never lets an older state land after a newer one. A failed
 //! write is remembered, and the object's schedule wakes it to write again.
@@ -21,9 +25,15 @@ use crate::platform::config::Config;
 
 const PREFIX: &str = "order:";
 
+/// One KV write: key, value, metadata.
+type Write = (String, String, serde_json::Value);
+
+/// KV keeps at most 1024 bytes of metadata per key.
+const METADATA_MAX: usize = 1000;
+
 #[derive(Default)]
 struct Pending {
-    latest: RefCell<Option<(String, String, OrderSummary)>>,
+    latest: RefCell<Option<Vec<Write>>>,
     running: Cell<bool>,
     failed_at: Cell<Option<i64>>,
 }
@@ -47,7 +57,19 @@ impl Projection {
         };
         let Ok(value) = serde_json::to_string(&OrderView::from(order)) else { return };
         let key = format!("{PREFIX}{}", order.order_no);
-        *self.pending.latest.borrow_mut() = Some((key, value, OrderSummary::of(order, now)));
+        let summary = serde_json::to_value(OrderSummary::of(order, now)).unwrap_or_default();
+        let mut writes = vec![(key, value, summary)];
+        for e in paycore::recon::index_entries(order) {
+            let key = paycore::recon::index_key(e.wallet, e.date, order.order_no.as_str());
+            let value = serde_json::to_string(&e.recorded).unwrap_or_default();
+            let metadata = if value.len() <= METADATA_MAX {
+                serde_json::to_value(&e.recorded).unwrap_or_default()
+            } else {
+                serde_json::json!({"big": true})
+            };
+            writes.push((key, value, metadata));
+        }
+        *self.pending.latest.borrow_mut() = Some(writes);
         if self.pending.running.replace(true) {
             return;
         }
@@ -56,10 +78,17 @@ impl Projection {
         state.wait_until(async move {
             loop {
                 let next = pending.latest.borrow_mut().take();
-                let Some((key, value, summary)) = next else { break };
-                match put(&kv, &key, value, &summary).await {
+                let Some(writes) = next else { break };
+                let mut failed = None;
+                for (key, value, metadata) in writes {
+                    if let Err(e) = put(&kv, &key, value, &metadata).await {
+                        failed = Some((key, e));
+                        break;
+                    }
+                }
+                match failed.map_or(Ok(()), Err) {
                     Ok(()) => pending.failed_at.set(None),
-                    Err(e) => {
+                    Err((key, e)) => {
                         console_log!("{}", serde_json::json!({"log": "projection_failed", "key": key, "error": e}));
                         pending.failed_at.set(Some(now));
                         // Wake to write again, unless the object wakes sooner anyway.
@@ -77,9 +106,9 @@ impl Projection {
     }
 }
 
-async fn put(kv: &KvStore, key: &str, value: String, summary: &OrderSummary) -> Result<(), String> {
+async fn put(kv: &KvStore, key: &str, value: String, metadata: &serde_json::Value) -> Result<(), String> {
     kv.put(key, value)
-        .and_then(|b| b.metadata(summary))
+        .and_then(|b| b.metadata(metadata))
         .map_err(|e| e.to_string())?
         .execute()
         .await
@@ -104,4 +133,29 @@ pub async fn list(config: &Config, req: &ListOrdersRequest) -> Result<ListOrders
         .collect();
     let cursor = if page.list_complete { None } else { page.cursor };
     Ok(ListOrdersReply { result: 0, msg: String::new(), orders, cursor })
+}
+
+/// The orders created on a bill day, from the projection's metadata (every key is read:
+/// Alipay MAPI's reconciliation, which has no bill to name them).
+pub async fn created_on(config: &Config, date: paycore::bills::BillDate) -> Result<Vec<String>, Error> {
+    let kv = config.env().kv("ORDERS").map_err(Error::storage)?;
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut call = kv.list().prefix(PREFIX.to_owned()).limit(1000);
+        if let Some(c) = cursor.take() {
+            call = call.cursor(c);
+        }
+        let page = call.execute().await.map_err(Error::storage)?;
+        for key in page.keys {
+            let summary = key.metadata.and_then(|m| serde_json::from_value::<OrderSummary>(m).ok());
+            if let Some(s) = summary.filter(|s| date.contains(s.created_at)) {
+                out.push(s.order_no);
+            }
+        }
+        if page.list_complete || page.cursor.is_none() {
+            return Ok(out);
+        }
+        cursor = page.cursor;
+    }
 }

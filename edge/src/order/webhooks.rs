@@ -6,7 +6,7 @@
 //! While webhooks are off or misconfigured, pending events wait (and set no alarm).
 
 use paycore::api::{ApiError, ResultCode};
-use paycore::webhook::{self, DeliveryState, EventRecord};
+use paycore::webhook::{self, Attempt, DeliveryState, EventRecord};
 use worker::console_log;
 
 use super::OrderObject;
@@ -16,7 +16,7 @@ use crate::platform::guard::Guard;
 use crate::platform::outbound::post_webhook;
 
 /// The settings to deliver with, or `None` (off, or misconfigured with a log line).
-fn settings(config: &Config) -> Option<WebhookSettings> {
+pub fn settings(config: &Config) -> Option<WebhookSettings> {
     match config.webhook()? {
         Ok(settings) => Some(settings),
         Err(reason) => {
@@ -50,6 +50,14 @@ pub async fn deliver_due(obj: &OrderObject, config: &Config) -> Result<(), Error
 /// One attempt for `event`, with a fresh signature; stores it and the event's new state.
 /// True when it was delivered.
 async fn attempt(obj: &OrderObject, settings: &WebhookSettings, event: &EventRecord) -> Result<bool, Error> {
+    let (result, state, next_at) = send(settings, event).await;
+    obj.store()?.record_attempt(&event.id, result, state, next_at)?;
+    Ok(state == DeliveryState::Delivered)
+}
+
+/// Sends `event` once, signed now: the attempt and what it means for the event (its next
+/// state and attempt time). Shared by every event log.
+pub async fn send(settings: &WebhookSettings, event: &EventRecord) -> (Attempt, DeliveryState, Option<i64>) {
     let t = super::now();
     let headers = [
         ("content-type", "application/json".to_owned()),
@@ -63,8 +71,7 @@ async fn attempt(obj: &OrderObject, settings: &WebhookSettings, event: &EventRec
         "{}",
         serde_json::json!({"log": "webhook_attempt", "id": event.id, "status": result.status, "error": result.error, "ms": result.duration_ms, "state": state.as_str()})
     );
-    obj.store()?.record_attempt(&event.id, result, state, next_at)?;
-    Ok(state == DeliveryState::Delivered)
+    (result, state, next_at)
 }
 
 /// `ResendEvent`: the event due again now, delivered at once when no other delivery of this

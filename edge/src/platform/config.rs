@@ -106,6 +106,15 @@ impl Config {
         self.get("RETURN_URL_ORIGINS").or_else(|| self.get("ALLOWED_ORIGINS")).unwrap_or_default()
     }
 
+    /// How long a reconciliation waits before it asks for a bill again
+    /// (`RECONCILE_RETRY_SECONDS`, default an hour).
+    pub fn recon_retry_secs(&self) -> i64 {
+        self.get("RECONCILE_RETRY_SECONDS")
+            .and_then(|v| v.parse().ok())
+            .filter(|&s| s > 0)
+            .unwrap_or(paycore::recon::RETRY_SECS)
+    }
+
     /// True only in the test harness (`TEST_HOOKS=on`): the object's `/test/age` hook.
     pub fn test_hooks(&self) -> bool {
         self.get("TEST_HOOKS").as_deref() == Some("on")

@@ -43,6 +43,16 @@ async fn call_with(
     stub(config, order_no)?.fetch_with_request(req).await.map_err(Error::storage)
 }
 
+/// Posts `body` to a Durable Object's `path`: its status and text.
+pub async fn post_stub(stub: &Stub, path: &str, body: &[u8]) -> Result<(u16, String), Error> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(js_sys::Uint8Array::from(body).into()));
+    let req = Request::new_with_init(&format!("https://object{path}"), &init).map_err(Error::storage)?;
+    let mut resp = stub.fetch_with_request(req).await.map_err(Error::storage)?;
+    let text = resp.text().await.map_err(Error::storage)?;
+    Ok((resp.status_code(), text))
+}
+
 /// Sends `body` to the order's object at `path`: its status and JSON text.
 pub async fn to_order(config: &Config, order_no: &OrderNo, path: &str, body: &[u8]) -> Result<(u16, String), Error> {
     let mut resp = call(config, order_no, path, Some(body)).await?;

@@ -3,7 +3,7 @@
 //! [`route_api`] is the same decision as a synchronous call for the JavaScript shell
 //! (`edge/entry.js`), which reads the body and calls the object itself on the hot path.
 
-use paycore::api::{ApiError, ErrorReply, MAX_BODY_BYTES, ResultCode, Route};
+use paycore::api::{ApiError, Command, ErrorReply, MAX_BODY_BYTES, ResultCode, Route};
 use wasm_bindgen::prelude::*;
 use worker::{Request, Response, Result};
 
@@ -31,7 +31,7 @@ pub async fn post(mut req: Request, config: &Config) -> Result<Response> {
                 Ok::<_, Error>((forward::command(config, &order_no, &body, allowed, client_ip.as_deref()).await?, true))
             }
             Route::Order(order_no) => Ok((forward::command(config, &order_no, &body, allowed, None).await?, true)),
-            Route::Listing(r) => Ok((reply::ok(&list_orders(config, &r).await?)?, false)),
+            Route::Worker(command) => Ok((worker_command(config, command).await?, false)),
         }
     }
     .await;
@@ -40,6 +40,17 @@ pub async fn post(mut req: Request, config: &Config) -> Result<Response> {
         Ok((resp, false)) => reply::allow_origin(resp, allowed),
         Err(e) => reply::allow_origin(reply::error(&e.api())?, allowed),
     }
+}
+
+/// The merchant commands the worker answers itself.
+async fn worker_command(config: &Config, command: Command) -> Result<Response, Error> {
+    let now = crate::order::now();
+    Ok(match command {
+        Command::ListOrders(r) => reply::ok(&list_orders(config, &r).await?)?,
+        Command::Reconcile(r) => reply::ok(&crate::recon::reconcile(config, &r, now).await?)?,
+        Command::ListReconciliations(r) => reply::ok(&crate::recon::list(config, &r, now).await?)?,
+        _ => return Err(ApiError::new(ResultCode::Internal, "an order's command").into()),
+    })
 }
 
 /// Where an `/api` body goes, as one string (cheaper across the boundary than an object):
@@ -65,7 +76,7 @@ pub fn route_api(
     match paycore::api::route(body, merchant_token.as_deref(), authorization.as_deref()) {
         Ok(Route::Page(order_no)) => format!("P{allowed}\n{order_no}"),
         Ok(Route::Order(order_no)) => format!("F{allowed}\n{order_no}"),
-        Ok(Route::Listing(_)) => format!("D{allowed}"),
+        Ok(Route::Worker(_)) => format!("D{allowed}"),
         Err(e) => {
             let reply = serde_json::to_string(&ErrorReply::from(&e)).unwrap_or_default();
             format!("R{allowed}\n{} {reply}", e.code.http_status())

@@ -78,7 +78,7 @@ async fn receive_webhook(config: &Config, body: &[u8], signature: Option<&str>, 
     let event = paycore::webhook::verify(body, signature, &secret, paycore::webhook::TOLERANCE_SECS, now)
         .map_err(|e| ApiError::new(ResultCode::InvalidField, format!("webhook refused: {e}")))?;
     let kv = config.env().kv("ORDERS").map_err(Error::storage)?;
-    let key = format!("demo_told:{}", event.order_no);
+    let key = format!("demo_told:{}", event.order_no.unwrap_or_default());
     let mut told: Vec<Told> = kv.get(&key).json().await.map_err(Error::storage)?.unwrap_or_default();
     if !told.iter().any(|t| t.id == event.id) {
         told.push(Told { id: event.id, kind: event.kind, received_at: now });
