@@ -1,7 +1,7 @@
 // The merchant console (/console) in Debian's Chromium against the built worker under
 // Miniflare with www/ as its static assets (startStack's `assets`) and a webhook receiver on
 // loopback: sign-in, orders, one order, refund, resend, text-only rendering, the CSP, the
-// chart; reconciliation is todo until Reconcile lands (issue 21).
+// chart; reconciliation.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TOKEN, startStack, until } from "../e2e/harness.mjs";
@@ -409,7 +409,7 @@ describe("reconciliation", () => {
     await page.close();
   });
 
-  it("runs a day again and shows its discrepancy, linked to the order", { todo: "Reconcile lands with issue 21" }, async () => {
+  it("runs a day again and shows its discrepancy, linked to the order", async () => {
     // Our payment, then a sandbox that forgot it: the day's WeChat bill does not list it.
     await paid("con_recon_0001", 700, "wechat");
     await s.sandboxPost("/sandbox/reset", {});

@@ -248,6 +248,10 @@ export async function startStack({ vars = {}, assets = false, pageLimit = 1_000_
       if (r.json?.result !== 0) throw new Error(`WechatPay failed: ${r.text}`);
       return r.json.code_url;
     },
+    /** Runs the worker's cron (the reconciliation of yesterday) as the platform would. */
+    async scheduled() {
+      return (await mf.getWorker()).scheduled({ cron: "30 2 * * *", scheduledTime: new Date() });
+    },
     transitions(order_no) {
       return logs.filter((l) => l.includes('"log":"transition"') && l.includes(`"order_no":"${order_no}"`)).length;
     },

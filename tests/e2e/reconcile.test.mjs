@@ -142,6 +142,17 @@ describe("a bill not made yet, and a day without trades", () => {
     }
   });
 
+  it("the cron reconciles yesterday for every wallet", async () => {
+    const s = stacks.v3;
+    const r = await s.scheduled();
+    assert.equal(r.outcome, "ok", JSON.stringify(r));
+    const listed = (await merchant(s, { cmd: "ListReconciliations", from: yesterday(), to: yesterday() })).json.reports;
+    assert.deepEqual(listed.map((x) => [x.wallet, x.date, x.state]).sort(), [
+      ["alipay", yesterday(), "no_bill"],
+      ["wechat", yesterday(), "no_bill"],
+    ]);
+  });
+
   it("refuses a day not begun and an unknown wallet", async () => {
     const s = stacks.v2;
     assert.equal((await merchant(s, { cmd: "Reconcile", date: "2999-01-01" })).json.result, -3);

@@ -244,6 +244,15 @@ pub struct ListOrdersRequest {
     /// Only orders in this `pay_state`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<crate::order::PayState>,
+    /// `true`: only orders that need the merchant's attention.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs_attention: Option<bool>,
+    /// Only orders created at or after this time (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
+    /// Only orders created before this time (Unix seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<i64>,
     /// The `cursor` of the previous page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,

@@ -221,6 +221,15 @@ pub struct OrderSummary {
     /// When the object wrote this projection (Unix seconds).
     #[serde(default)]
     pub updated_at: i64,
+    /// Who was paid, once paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+    /// When it was paid (the provider's time, Unix seconds), once paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<i64>,
+    /// The subject (cut to 64 characters: the metadata has room for 1 KB).
+    #[serde(default)]
+    pub subject: String,
 }
 
 impl OrderSummary {
@@ -236,7 +245,21 @@ impl OrderSummary {
             expires_at: view.expires_at,
             needs_attention: view.needs_attention,
             updated_at: now,
+            provider: o.payment.as_ref().map(|p| p.provider),
+            paid_at: o
+                .payment
+                .as_ref()
+                .map(|p| p.paid_at.as_deref().and_then(crate::recon::provider_time).unwrap_or(p.recorded_at)),
+            subject: o.subject.chars().take(64).collect(),
         }
+    }
+
+    /// Whether it passes a `ListOrders` request's filters.
+    pub fn matches(&self, req: &crate::api::ListOrdersRequest) -> bool {
+        req.state.is_none_or(|st| st.code() == self.pay_state)
+            && (!req.needs_attention.unwrap_or(false) || self.needs_attention)
+            && req.from.is_none_or(|from| self.created_at >= from)
+            && req.to.is_none_or(|to| self.created_at < to)
     }
 }
 

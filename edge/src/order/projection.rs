@@ -116,7 +116,7 @@ async fn put(kv: &KvStore, key: &str, value: String, metadata: &serde_json::Valu
 }
 
 /// `ListOrders`: one page of the projection's keys, read from their metadata and
-/// filtered by state. Keys whose metadata is not a summary (never written by an object)
+/// filtered (state, needs attention, creation time). Keys whose metadata is not a summary (never written by an object)
 /// are skipped.
 pub async fn list(config: &Config, req: &ListOrdersRequest) -> Result<ListOrdersReply, Error> {
     let kv = config.env().kv("ORDERS").map_err(Error::storage)?;
@@ -129,7 +129,7 @@ pub async fn list(config: &Config, req: &ListOrdersRequest) -> Result<ListOrders
         .keys
         .into_iter()
         .filter_map(|k| serde_json::from_value::<OrderSummary>(k.metadata?).ok())
-        .filter(|s| req.state.is_none_or(|st| st.code() == s.pay_state))
+        .filter(|s| s.matches(req))
         .collect();
     let cursor = if page.list_complete { None } else { page.cursor };
     Ok(ListOrdersReply { result: 0, msg: String::new(), orders, cursor })
