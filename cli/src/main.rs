@@ -7,6 +7,7 @@
 //! paysign parse  --provider wechat|alipay                < body
 //! paysign webhook sign   --secret S [--timestamp T]              < body
 //! paysign webhook verify --secret S --header H [--timestamp NOW] < body
+//! paysign bill --wallet wechat|alipay [--stats]                < trade bill
 //! ```
 //! ALG is `ALIPAY-MAPI-MD5`, `WXPAY-V2-MD5` or `WXPAY-V2-HMAC-SHA256`; the RSA algorithms
 //! (`ALIPAY-RSA2`, `WXPAY-V3-RSA`, with OpenAPI responses and v3 replies checked as the
@@ -22,6 +23,7 @@ use paycore::form::RawForm;
 use paycore::sign::{Algorithm, SecretKey, alipay_presign, alipay_verify, sign_with, verify_with, wechat_presign};
 use paycore::xml::parse_wechat;
 
+mod bill;
 mod rsa;
 mod webhook;
 
@@ -39,6 +41,7 @@ const USAGE: &str = "usage:
   paysign verify --algorithm WXPAY-V3-RSA --key-file F --timestamp T --nonce N --signature S
                  [--serial X] [--now UNIX]                           < exact reply / notify body
   paysign decrypt --key APIV3KEY --nonce N --aad A                   < base64 ciphertext
+  paysign bill --wallet wechat|alipay [--stats]                      < trade bill (UTF-8 CSV)
 ALG: ALIPAY-MAPI-MD5 | WXPAY-V2-MD5 | WXPAY-V2-HMAC-SHA256
 --key-file: PEM (PKCS#8/PKCS#1 private, SPKI public, X.509 certificate) or its bare base64
 --explain (sign, verify): the exact string signed, on stderr";
@@ -108,10 +111,10 @@ fn explain(algorithm: Algorithm, fields: &Fields) {
 }
 
 fn run(args: &[String]) -> Result<ExitCode, UsageError> {
-    if args[0] == "webhook" {
+    if args[0] == "webhook" || args[0] == "bill" {
         let mut body = Vec::new();
         std::io::stdin().read_to_end(&mut body)?;
-        return webhook::run(&args[1..], &body);
+        return if args[0] == "bill" { bill::run(&args[1..], &body) } else { webhook::run(&args[1..], &body) };
     }
     if rsa::handles(args) {
         let mut input = Vec::new();

@@ -507,3 +507,20 @@ fn signs_and_verifies_jsapi_pay_signs() {
         0
     );
 }
+
+/// A trade bill read as the worker reads it: the sandbox's fixtures, totals checked.
+#[test]
+fn reads_trade_bills() {
+    let dir = format!("{}/../core/tests/data/bills", env!("CARGO_MANIFEST_DIR"));
+    let wechat = std::fs::read_to_string(format!("{dir}/wechat_all.csv")).unwrap();
+    let (code, out, err) = paysign(&["bill", "--wallet", "wechat"], &wechat);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["lines"].as_u64().unwrap() > 0 && v["totals"]["payments"].as_u64().unwrap() > 0, "{out}");
+    let alipay = std::fs::read_to_string(format!("{dir}/alipay_detail.utf8.csv")).unwrap();
+    assert_eq!(paysign(&["bill", "--wallet", "alipay", "--stats"], &alipay).0, 0);
+    // One line dropped: the summary no longer adds up.
+    let mut lines: Vec<&str> = wechat.lines().collect();
+    lines.remove(1);
+    assert_eq!(paysign(&["bill", "--wallet", "wechat"], &lines.join("\r\n")).0, 1);
+}

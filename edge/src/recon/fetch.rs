@@ -12,10 +12,10 @@ use crate::providers::Wallet;
 
 /// A day's bill, or that there is none.
 pub enum Got {
-    /// The bill's text and its raw bytes as they came (kept for audit).
+    /// The bill's lines and its raw bytes as they came (kept for audit).
     Bill {
-        /// The text, unpacked and decoded.
-        text: String,
+        /// The lines, read.
+        lines: Vec<paycore::bills::BillLine>,
         /// The raw file.
         raw: Vec<u8>,
         /// Its file name's extension.
@@ -61,11 +61,11 @@ pub async fn bill(config: &Config, wallet: Provider, date: BillDate, now: i64) -
             }
         }
     };
-    let text = unpack::bill_text(&raw, packing, sha1.as_deref()).await.map_err(Miss::Failed)?;
+    let lines = unpack::bill_lines(wallet, &raw, packing, sha1.as_deref()).await.map_err(Miss::Failed)?;
     let ext = match packing {
         paycore::provider::Packing::Plain => "csv",
         paycore::provider::Packing::Gzip => "csv.gz",
         paycore::provider::Packing::Zip => "zip",
     };
-    Ok(Got::Bill { text, raw, ext })
+    Ok(Got::Bill { lines, raw, ext })
 }

@@ -45,6 +45,17 @@ fn wallets(config: &Config, only: Option<Provider>) -> Vec<Provider> {
     only.map_or_else(|| Provider::ALL.into_iter().filter(|p| Wallet::of(config, *p).is_ok()).collect(), |p| vec![p])
 }
 
+/// A bill's bytes read as a reconciliation reads them: unpacked, decoded and parsed (the
+/// `/test/bill` hook, which the benchmark times under workerd).
+pub async fn read_bill(
+    wallet: Provider,
+    bytes: &[u8],
+    packing: paycore::provider::Packing,
+) -> Result<(usize, paycore::bills::BillTotals), String> {
+    let lines = unpack::bill_lines(wallet, bytes, packing, None).await?;
+    Ok((lines.len(), paycore::bills::BillTotals::of(&lines)))
+}
+
 /// `Reconcile`: runs the day for each wallet now; the reports as they stand.
 pub async fn reconcile(config: &Config, req: &ReconcileRequest, now: i64) -> Result<ReconReply, Error> {
     let date = parse_bill_date(&req.date).map_err(|e| ApiError::new(ResultCode::InvalidField, e.to_string()))?;

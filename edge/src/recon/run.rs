@@ -4,7 +4,7 @@
 //! `paycore::bills` and `paycore::recon`'s; this does the I/O.
 
 use paycore::bills::compare::{Discrepancy, compare};
-use paycore::bills::{AlipayBillParser, BillDate, BillLine, BillTotals, WechatBillParser};
+use paycore::bills::{BillDate, BillTotals};
 use paycore::order::Provider;
 use paycore::recon::{Finding, ReconState, Report};
 use paycore::webhook::{self, DeliveryState, EventRecord, EventType};
@@ -65,9 +65,9 @@ async fn by_bill(config: &Config, date: BillDate, wallet: Provider, report: &mut
     let failed = |e: Error| Miss::Failed(e.api().msg);
     let (lines, no_bill) = match fetch::bill(config, wallet, date, now()).await? {
         Got::NoBill => (Vec::new(), true),
-        Got::Bill { text, raw, ext } => {
+        Got::Bill { lines, raw, ext } => {
             report.bill_key = keep(config, wallet, date, &raw, ext).await;
-            (read(wallet, &text).map_err(Miss::Failed)?, false)
+            (lines, false)
         }
     };
     let mut recorded = records::day(config, wallet, date).await.map_err(failed)?;
@@ -139,26 +139,6 @@ async fn one_by_one(config: &Config, date: BillDate, report: &mut Report) -> Res
     report.discrepancies = findings;
     report.state = ReconState::Completed;
     Ok(())
-}
-
-/// Reads the bill's lines with the wallet's parser; a bill whose own totals disagree with
-/// its lines is an error, never a short report.
-fn read(wallet: Provider, text: &str) -> Result<Vec<BillLine>, String> {
-    let bytes = text.as_bytes();
-    match wallet {
-        Provider::Wechat => {
-            let mut p = WechatBillParser::new();
-            let lines = p.feed(bytes).map_err(|e| e.to_string())?;
-            p.finish().map_err(|e| e.to_string())?;
-            Ok(lines)
-        }
-        Provider::Alipay => {
-            let mut p = AlipayBillParser::new();
-            let lines = p.feed(bytes).map_err(|e| e.to_string())?;
-            p.finish().map_err(|e| e.to_string())?;
-            Ok(lines)
-        }
-    }
 }
 
 /// Keeps the raw bill in the `BILLS` bucket (when bound); its key.

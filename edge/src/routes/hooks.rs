@@ -3,6 +3,8 @@
 //!
 //! - `POST /test/age {"order_no", "seconds"}` moves an order's clock back (its times,
 //!   sessions and refunds), so expiry and refund schedules can be tested without waiting.
+//! - `POST /test/bill?wallet=wechat|alipay&packing=plain|gzip|zip` reads a bill as a
+//!   reconciliation does (unpack, decode, parse; the body may be up to 64 MiB): its totals.
 //! - `POST /test/crypto` runs the worker's RSA and AES-GCM path (paycore's key reading and
 //!   sign strings, then WebCrypto) inside workerd on inputs the harness sends, so the
 //!   providers' published vectors are checked where production runs them.
@@ -22,6 +24,7 @@ use paycore::form::RawForm;
 use paycore::keys::{PrivateKey, PublicKey};
 use paycore::wechat_v3::sign::{SignedHeaders, check};
 use serde_json::{Value, json};
+use wasm_bindgen::JsCast;
 use worker::{Request, Response};
 
 use super::read_body;
@@ -33,9 +36,34 @@ pub async fn handle(mut req: Request, config: &Config, path: &str) -> Result<Res
     let token = config.merchant_token();
     let auth = req.headers().get("authorization")?;
     paycore::api::authorize(token.as_ref().map(|t| t.expose()), auth.as_deref())?;
-    let body =
-        read_body(&mut req, 64 * 1024).await?.ok_or_else(|| ApiError::new(ResultCode::BodyTooLarge, "too large"))?;
+    let cap = if path == "/test/bill" { 64 << 20 } else { 64 * 1024 };
+    let body = read_body(&mut req, cap).await?.ok_or_else(|| ApiError::new(ResultCode::BodyTooLarge, "too large"))?;
     match path {
+        "/test/bill" => {
+            let url = req.inner().url();
+            let wallet = if url.contains("wallet=alipay") {
+                paycore::order::Provider::Alipay
+            } else {
+                paycore::order::Provider::Wechat
+            };
+            let packing = if url.contains("packing=gzip") {
+                paycore::provider::Packing::Gzip
+            } else if url.contains("packing=zip") {
+                paycore::provider::Packing::Zip
+            } else {
+                paycore::provider::Packing::Plain
+            };
+            let (lines, totals) = crate::recon::read_bill(wallet, &body, packing).await.map_err(invalid)?;
+            // Linear memory only grows: its size after the read is the read's peak.
+            let wasm_memory_bytes = wasm_bindgen::memory()
+                .unchecked_into::<js_sys::WebAssembly::Memory>()
+                .buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length();
+            Ok(reply::ok(
+                &json!({"result": 0, "msg": "", "lines": lines, "totals": totals, "wasm_memory_bytes": wasm_memory_bytes}),
+            )?)
+        }
         "/test/age" => {
             let value: Value =
                 serde_json::from_slice(&body).map_err(|e| ApiError::new(ResultCode::MalformedJson, e.to_string()))?;
