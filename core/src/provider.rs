@@ -104,6 +104,19 @@ pub enum BillAnswer {
     NoBill,
 }
 
+/// The stored refund attempt `refund_no` and the payment it refunds: what a refund or
+/// refund-query call of any API is about.
+pub(crate) fn refund_of<'a>(
+    order: &'a Order,
+    refund_no: &str,
+) -> Result<(&'a crate::order::Refund, &'a crate::order::Payment), CallError> {
+    let r = order.refund(refund_no).ok_or_else(|| CallError::NotConfigured(format!("no refund {refund_no}")))?;
+    let p = order
+        .find_payment(&r.transaction_id)
+        .ok_or_else(|| CallError::NotConfigured("refund of an unknown payment".into()))?;
+    Ok((r, p))
+}
+
 /// What a session's request needs to know of the buyer besides the order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Buyer {

@@ -16,7 +16,7 @@ use crate::http::{HttpResponse, order_segment};
 use crate::order::{Channel, Order, Provider, RefundResult, Source};
 use crate::provider::{
     Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome, Prepared,
-    ProviderApi, RsaCheck,
+    ProviderApi, RsaCheck, refund_of,
 };
 
 /// The largest notify body read.
@@ -42,17 +42,6 @@ fn error(e: ServiceError) -> CallError {
 
 fn refused(e: &ServiceError, code: ErrorCode) -> bool {
     matches!(e, ServiceError::Refused(c) if *c == code)
-}
-
-fn refund_of<'a>(
-    order: &'a Order,
-    refund_no: &str,
-) -> Result<(&'a crate::order::Refund, &'a crate::order::Payment), CallError> {
-    let r = order.refund(refund_no).ok_or_else(|| CallError::NotConfigured(format!("no refund {refund_no}")))?;
-    let p = order
-        .find_payment(&r.transaction_id)
-        .ok_or_else(|| CallError::NotConfigured("refund of an unknown payment".into()))?;
-    Ok((r, p))
 }
 
 fn notify_error(e: notify::NotifyError) -> NotifyError {

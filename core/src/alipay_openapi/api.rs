@@ -20,7 +20,7 @@ use crate::http::HttpResponse;
 use crate::order::{Channel, Order, Provider, RefundResult, Source};
 use crate::provider::{
     BillAnswer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened,
-    Outcome, Packing, Prepared, ProviderApi, Ready, RsaCheck,
+    Outcome, Packing, Prepared, ProviderApi, Ready, RsaCheck, refund_of,
 };
 
 /// The largest notify body read.
@@ -60,17 +60,6 @@ fn method(call: &Call) -> &'static str {
         Call::Bill { .. } => "alipay.data.dataservice.bill.downloadurl.query",
         Call::JsapiParams { .. } | Call::BillFile { .. } => "",
     }
-}
-
-fn refund_of<'a>(
-    order: &'a Order,
-    refund_no: &str,
-) -> Result<(&'a crate::order::Refund, &'a crate::order::Payment), CallError> {
-    let r = order.refund(refund_no).ok_or_else(|| CallError::NotConfigured(format!("no refund {refund_no}")))?;
-    let p = order
-        .find_payment(&r.transaction_id)
-        .ok_or_else(|| CallError::NotConfigured("refund of an unknown payment".into()))?;
-    Ok((r, p))
 }
 
 /// The trade facts of a verified query reply or notify.

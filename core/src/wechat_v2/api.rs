@@ -13,7 +13,7 @@ use crate::http::HttpResponse;
 use crate::order::{Channel, Order, Provider, RefundResult, Source, TradeFact};
 use crate::provider::{
     Buyer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened, Outcome,
-    Prepared, ProviderApi, RsaCheck,
+    Prepared, ProviderApi, RsaCheck, refund_of,
 };
 
 /// The largest notify body read.
@@ -66,17 +66,6 @@ pub(crate) fn refund_result(status: &RefundStatus) -> RefundResult {
         RefundStatus::Change => RefundResult::Abnormal(status.to_string()),
         RefundStatus::Processing | RefundStatus::Unknown(_) => RefundResult::Processing,
     }
-}
-
-fn refund_of<'a>(
-    order: &'a Order,
-    refund_no: &str,
-) -> Result<(&'a crate::order::Refund, &'a crate::order::Payment), CallError> {
-    let r = order.refund(refund_no).ok_or_else(|| CallError::NotConfigured(format!("no refund {refund_no}")))?;
-    let p = order
-        .find_payment(&r.transaction_id)
-        .ok_or_else(|| CallError::NotConfigured("refund of an unknown payment".into()))?;
-    Ok((r, p))
 }
 
 /// WeChat shows the shop's H5 name to the buyer: the subject, cut.

@@ -14,7 +14,7 @@ use crate::http::HttpResponse;
 use crate::order::{Channel, Order, Provider, Source};
 use crate::provider::{
     BillAnswer, Buyer, Call, CallContext, CallError, Code, NotifyCheck, NotifyError, NotifyInput, NotifyReply, Opened,
-    Outcome, Prepared, ProviderApi, Ready, RsaCheck, Sealed,
+    Outcome, Prepared, ProviderApi, Ready, RsaCheck, Sealed, refund_of,
 };
 use base64::Engine;
 
@@ -78,17 +78,6 @@ fn jsapi_params(cfg: &V3Config, prepay_id: &str, cx: &CallContext) -> Prepared {
     })
 }
 
-fn trade_of<'a>(
-    order: &'a Order,
-    refund_no: &str,
-) -> Result<(&'a crate::order::Refund, &'a crate::order::Payment), CallError> {
-    let r = order.refund(refund_no).ok_or_else(|| CallError::NotConfigured(format!("no refund {refund_no}")))?;
-    let p = order
-        .find_payment(&r.transaction_id)
-        .ok_or_else(|| CallError::NotConfigured("refund of an unknown payment".into()))?;
-    Ok((r, p))
-}
-
 impl ProviderApi for V3Config {
     fn provider(&self) -> Provider {
         WX
@@ -114,7 +103,7 @@ impl ProviderApi for V3Config {
             Call::Query { trade_no } => v3::query(self, trade_no),
             Call::Close { trade_no } => v3::close(self, trade_no),
             Call::Refund { refund_no } => {
-                let (r, p) = trade_of(order, refund_no)?;
+                let (r, p) = refund_of(order, refund_no)?;
                 let notify_url = cx.notify_url(NOTIFY_PATH, order, &p.trade_no);
                 v3::refund(&v3::Refund {
                     trade_no: &p.trade_no,
@@ -125,7 +114,7 @@ impl ProviderApi for V3Config {
                     notify_url: &notify_url,
                 })
             }
-            Call::RefundQuery { refund_no } => v3::refund_query(&trade_of(order, refund_no)?.0.provider_refund_no),
+            Call::RefundQuery { refund_no } => v3::refund_query(&refund_of(order, refund_no)?.0.provider_refund_no),
         };
         Ok(signed(self, request, cx))
     }
@@ -173,13 +162,13 @@ impl ProviderApi for V3Config {
             (Call::Close { .. }, Err(e)) if e.is_not_found() || e.is_order_closed() => Ok(Outcome::Closed),
             (Call::Close { .. }, Err(e)) if e.is_order_paid() => Ok(Outcome::PaidNotClosed),
             (Call::Refund { refund_no }, Ok(body)) => {
-                let (_, p) = trade_of(order, refund_no)?;
+                let (_, p) = refund_of(order, refund_no)?;
                 let r = RefundReply::parse(body).map_err(bad)?;
                 evidence::refund(Some(&p.trade_no), &r, Source::MerchantRefund).map_err(bad)?;
                 Ok(Outcome::RefundAccepted { refund_id: Some(r.refund_id) })
             }
             (Call::RefundQuery { refund_no }, Ok(body)) => {
-                let (_, p) = trade_of(order, refund_no)?;
+                let (_, p) = refund_of(order, refund_no)?;
                 let r = RefundReply::parse(body).map_err(bad)?;
                 Ok(Outcome::Refunds(vec![
                     evidence::refund(Some(&p.trade_no), &r, Source::WechatRefundQuery).map_err(bad)?,
