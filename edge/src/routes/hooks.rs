@@ -130,21 +130,21 @@ async fn crypto(body: &[u8]) -> Result<Value, ApiError> {
             let content = paycore::alipay_openapi::notify_content(pairs.iter().copied());
             Ok(json!({"valid": webcrypto::rsa_sha256_verify(&key, content.as_bytes(), &sign).await}))
         }
-        "wechat_signed" => {
-            let key = PublicKey::parse(text(&v, "key")?).map_err(|e| invalid(e.to_string()))?;
-            let headers = v["headers"].as_object().ok_or_else(|| invalid("`headers` must be an object"))?;
-            let headers =
-                SignedHeaders::from_pairs(headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))));
-            let now = v["now"].as_i64().ok_or_else(|| invalid("`now` must be a number"))?;
-            match check(&headers, text(&v, "body")?.as_bytes(), now) {
-                Ok(todo) => {
-                    Ok(json!({"valid": webcrypto::rsa_sha256_verify(&key, &todo.message, &todo.signature).await}))
-                }
-                Err(e) => Ok(json!({"error": e.to_string()})),
-            }
-        }
+        "wechat_signed" => wechat_signed(&v).await,
         "jsapi" => jsapi(&v).await,
         other => Err(invalid(format!("unknown op `{other}`"))),
+    }
+}
+
+/// A WeChat v3 reply or notify's signature headers checked over its body, as the worker does.
+async fn wechat_signed(v: &Value) -> Result<Value, ApiError> {
+    let key = PublicKey::parse(text(v, "key")?).map_err(|e| invalid(e.to_string()))?;
+    let headers = v["headers"].as_object().ok_or_else(|| invalid("`headers` must be an object"))?;
+    let headers = SignedHeaders::from_pairs(headers.iter().filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))));
+    let now = v["now"].as_i64().ok_or_else(|| invalid("`now` must be a number"))?;
+    match check(&headers, text(v, "body")?.as_bytes(), now) {
+        Ok(todo) => Ok(json!({"valid": webcrypto::rsa_sha256_verify(&key, &todo.message, &todo.signature).await})),
+        Err(e) => Ok(json!({"error": e.to_string()})),
     }
 }
 
