@@ -32,6 +32,15 @@ pub fn ensure_time_for_new_code(order: &Order, now: i64) -> Result<(), ApiError>
     Ok(())
 }
 
+/// The order a `CreateOrder` makes at `now` (its time to pay from the request).
+pub fn new_order(req: &CreateOrderRequest, now: i64) -> Order {
+    let expires_at = now + i64::from(req.expire_seconds());
+    let mut order =
+        Order::new(req.order_no.clone(), req.total_fee, req.subject.clone(), req.body.clone(), now, expires_at);
+    order.return_url.clone_from(&req.return_url);
+    order
+}
+
 /// A repeated `CreateOrder` must carry the stored content (`-11` otherwise).
 pub fn ensure_same_order(stored: &Order, req: &CreateOrderRequest) -> Result<(), ApiError> {
     let same = stored.total_fee == req.total_fee

@@ -165,6 +165,16 @@ impl Report {
         }
     }
 
+    /// True when its next attempt is due at `now`.
+    pub fn is_due(&self, now: i64) -> bool {
+        self.next_attempt_at.is_some_and(|at| at <= now)
+    }
+
+    /// When its object must wake: its next attempt or its next event delivery.
+    pub fn wake_at(&self, events: &[crate::webhook::EventRecord]) -> Option<i64> {
+        events.iter().filter_map(crate::webhook::EventRecord::wake_at).chain(self.next_attempt_at).min()
+    }
+
     /// True when nothing more will happen to it by itself.
     pub fn is_settled(&self) -> bool {
         matches!(self.state, ReconState::Completed | ReconState::NoBill | ReconState::Failed)

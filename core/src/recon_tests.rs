@@ -94,3 +94,25 @@ fn a_bill_line_names_its_order_by_attach_first() {
     assert_eq!(order_of_line("order_0001", None).unwrap().as_str(), "order_0001");
     assert_eq!(order_of_line("not an order!", Some("")), None);
 }
+
+#[test]
+fn a_days_object_wakes_for_its_next_attempt_or_event_whichever_is_first() {
+    use crate::webhook::{DeliveryState, EventRecord};
+    let event = |state, at| EventRecord {
+        id: "e".into(),
+        kind: "reconciliation.completed".into(),
+        created_at: 0,
+        state,
+        next_attempt_at: at,
+        attempts: vec![],
+        body: String::new(),
+    };
+    let mut r = Report::new(day("2026-12-04"), Provider::Alipay, 100);
+    assert_eq!(r.wake_at(&[]), None);
+    r.next_attempt_at = Some(500);
+    assert!(!r.is_due(499) && r.is_due(500));
+    assert_eq!(r.wake_at(&[event(DeliveryState::Pending, Some(300))]), Some(300));
+    assert_eq!(r.wake_at(&[event(DeliveryState::Delivered, Some(300))]), Some(500), "a delivered event wakes nothing");
+    assert!(event(DeliveryState::Pending, Some(300)).is_due(300));
+    assert!(!event(DeliveryState::Failed, Some(300)).is_due(400));
+}

@@ -342,6 +342,18 @@ pub struct EventRecord {
     pub body: String,
 }
 
+impl EventRecord {
+    /// True when the event waits for an attempt that is due at `now`.
+    pub fn is_due(&self, now: i64) -> bool {
+        self.state == DeliveryState::Pending && self.next_attempt_at.is_none_or(|at| at <= now)
+    }
+
+    /// When it next needs an attempt, while pending.
+    pub fn wake_at(&self) -> Option<i64> {
+        (self.state == DeliveryState::Pending).then_some(self.next_attempt_at).flatten()
+    }
+}
+
 /// What an attempt means for its event: delivered, tried again at a time (the schedule's
 /// delay after the attempt ended), or failed.
 pub fn after_attempt(

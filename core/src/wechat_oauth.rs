@@ -51,6 +51,12 @@ impl OauthError {
     }
 }
 
+/// Whether an order still takes a payment, so a sign-in round trip is worth starting (a
+/// paid or closed one sends the buyer straight back).
+pub fn round_trip_needed(order: &crate::order::Order) -> bool {
+    !order.state.is_final()
+}
+
 /// The authorize link: `<base>/connect/oauth2/authorize?appid=…&redirect_uri=…&response_type=code&scope=snsapi_base&state=…#wechat_redirect`.
 pub fn authorize_url(oauth_base: &str, appid: &str, redirect_uri: &str, state: &str) -> String {
     let query = encode_pairs([

@@ -30,11 +30,7 @@ pub fn create_order(
     if let Some(url) = &req.return_url {
         policy::ensure_return_origin(url, &config.return_url_origins())?;
     }
-    let expires_at = now + i64::from(req.expire_seconds());
-    let mut order =
-        Order::new(req.order_no.clone(), req.total_fee, req.subject.clone(), req.body.clone(), now, expires_at);
-    order.return_url = req.return_url.clone();
-    let stored = obj.store()?.create(order)?;
+    let stored = obj.store()?.create(policy::new_order(&req, now))?;
     policy::ensure_same_order(&stored, &req)?;
     Ok(OrderReply::ok(OrderView::from(&stored)))
 }

@@ -24,7 +24,7 @@ pub fn start(obj: &OrderObject, config: &Config, return_url: &str, now: i64) -> 
     let store = obj.store()?;
     let order = store.load_existing()?;
     paycore::policy::ensure_return_origin(return_url, &config.return_url_origins())?;
-    if order.state.is_final() {
+    if !oauth::round_trip_needed(&order) {
         return Ok(return_url.to_owned());
     }
     let appid = config.required("WECHAT_APPID")?;

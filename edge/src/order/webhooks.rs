@@ -38,7 +38,7 @@ pub async fn deliver_due(obj: &OrderObject, config: &Config) -> Result<(), Error
     loop {
         let now = super::now();
         let Some(event) = store.first_pending()? else { return Ok(()) };
-        if event.next_attempt_at.is_some_and(|at| at > now) {
+        if !event.is_due(now) {
             return Ok(());
         }
         if !attempt(obj, &settings, &event).await? {

@@ -107,7 +107,7 @@ impl ReconObject {
     pub(super) async fn deliver(&self, config: &Config) -> std::result::Result<(), Error> {
         let Some(settings) = webhooks::settings(config) else { return Ok(()) };
         for mut event in self.outbox()? {
-            if event.state != DeliveryState::Pending || event.next_attempt_at.is_some_and(|at| at > now()) {
+            if !event.is_due(now()) {
                 continue;
             }
             let (attempt, state, next_at) = webhooks::send(&settings, &event).await;
@@ -176,7 +176,7 @@ impl DurableObject for ReconObject {
     async fn alarm(&self) -> Result<Response> {
         let config = Config::new(self.env.clone());
         let report = self.report().ok().flatten();
-        let due = report.filter(|r| r.next_attempt_at.is_some_and(|at| at <= now()));
+        let due = report.filter(|r| r.is_due(now()));
         if let Some((report, date)) = due.and_then(|r| paycore::bills::parse_bill_date(&r.date).ok().map(|d| (r, d)))
             && !self.running.replace(true)
         {
