@@ -5,7 +5,8 @@
 //
 // - POST /api: read the body here, ask routeApi() where the command goes, count a page
 //   command against the client's rate limit (PAGE_RATE_LIMIT), and pass it to the order's
-//   Durable Object (or answer the error it returns). ListOrders, oversized
+//   Durable Object (or answer the error it returns). The merchant commands the worker
+//   answers itself (ListOrders, Reconcile, ListReconciliations), oversized
 //   bodies and every other path go to the Rust handler unchanged.
 // - In the order's object, a state poll that needs no provider check is answered by
 //   answerNow() from the stored order; everything else runs the object's Rust handler.
@@ -61,10 +62,16 @@ function isApiPost(request) {
   return path === "/api";
 }
 
+let unboundLogged = false;
+
 /** Whether the client is over its page-request limit (`PAGE_RATE_LIMIT`; none without it). */
 async function overLimit(env, request) {
   const limiter = env.PAGE_RATE_LIMIT;
-  if (!limiter) return false;
+  if (!limiter) {
+    if (!unboundLogged) console.log(JSON.stringify({ log: "rate_limit_unbound", binding: "PAGE_RATE_LIMIT" }));
+    unboundLogged = true;
+    return false;
+  }
   try {
     const { success } = await limiter.limit({ key: request.headers.get("cf-connecting-ip") ?? "" });
     return !success;

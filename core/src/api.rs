@@ -1,8 +1,10 @@
 //! The command API's wire types, defined once and shared by the worker and the SDK.
 //!
 //! Requests are `POST /api` JSON objects with a `cmd` (the spec's `Pay`, `WechatPay`,
-//! `WechatPayState`, plus the merchant-only `CreateOrder`, `CloseOrder`, `Refund`, `QueryOrder` and
-//! `ListOrders`). Every reply carries `result` (0 = ok, else a [`ResultCode`]) and `msg`.
+//! `WechatPayState`, the extension `AlipayQr`, plus the merchant-only `CreateOrder`,
+//! `CloseOrder`, `Refund`, `QueryOrder`, `ListOrders`, `ListEvents`, `ResendEvent`,
+//! `Reconcile` and `ListReconciliations`). Every reply carries `result` (0 = ok, else a
+//! [`ResultCode`]) and `msg`.
 
 mod codes;
 mod command;
@@ -15,8 +17,8 @@ pub use command::{
     StateRequest, WechatPayRequest, authorize, parse_command, route,
 };
 pub use reply::{
-    AlipayQrReply, ErrorReply, EventReply, EventsReply, JsapiParams, ListOrdersReply, OrderReply, OrderSummary,
-    OrderView, PayInfo, PayReply, RefundReply, StateReply, WechatPayReply,
+    AlipayQrReply, ErrorReply, EventReply, EventsReply, JsapiParams, ListOrdersReply, OrderRecord, OrderReply,
+    OrderSummary, OrderView, PayInfo, PayReply, RefundReply, StateReply, WechatPayReply,
 };
 
 #[cfg(test)]

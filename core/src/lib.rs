@@ -4,17 +4,23 @@
 //!   WeChat Pay v2 MD5 / HMAC-SHA256) and constant-time verification.
 //! * [`xml`] and [`form`]: the WeChat v2 XML and Alipay urlencoded wire formats.
 //! * [`money`], [`order_no`], [`time`]: newtypes that parse on construction.
-//! * [`wechat`] and [`alipay`]: provider requests built as data ([`http::HttpRequest`]),
-//!   replies and notifies parsed from raw bytes and verified over the field map.
-//! * [`order`]: the forward-only order state machine and its evidence.
-//! * [`reconcile`]: what a verified notify or query reply means for an order.
-//! * [`policy`]: what the order's one writer decides: payability, close, refunds,
-//!   `return_url`, and when the providers are asked next.
+//! * [`provider`]: the skeleton every provider API implements; [`wechat_v2`],
+//!   [`wechat_v3`], [`alipay_mapi`], [`alipay_openapi`]: one home per API (requests as data,
+//!   replies and notifies verified over the field map or the exact bytes, typed outcomes,
+//!   bill requests); [`wechat_oauth`]: WeChat's web OAuth for JSAPI.
+//! * [`order`]: the forward-only order state machine and its evidence; [`facts`]: what a
+//!   verified provider message states; [`reconcile`]: what those facts mean for an order.
+//! * [`ops`]: the provider work an order's object runs (create, check, close, refund), one
+//!   call at a time; [`schedule`]: every timer (when the object wakes and what is due).
+//! * [`policy`]: what the order's one writer decides (payability, close, refunds, returns);
+//!   [`checkout`]: the way a wallet pays on a device, and the session that serves it.
+//! * [`seal`]: values handed to browsers and recognised again (return destinations, OAuth
+//!   state, payer tokens, the signed return).
+//! * [`bills`] and [`recon`]: providers' trade bills read and compared with the worker's
+//!   records; daily reports and their retries.
 //! * [`poll`]: what the SDK's `pollState` does next (live socket, polling, expiry).
 //! * [`keys`], [`crypto`]: RSA keys in every form merchants get them, and the RSA/AES-GCM
 //!   primitives behind one small trait (pure Rust natively, WebCrypto in the worker).
-//! * [`wechat_v3`] and [`alipay_openapi`]: WeChat Pay API v3's and Alipay OpenAPI's sign
-//!   messages, response and notify checks, and v3 notify resources.
 //! * [`api`]: the command API's wire types, shared by the worker and the SDK.
 //! * [`webhook`]: events for the merchant's backend, their signature and retry schedule.
 //!

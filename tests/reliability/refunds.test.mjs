@@ -120,6 +120,7 @@ describe("abnormal refunds", () => {
         assert.equal(r.json.result, 0, r.text);
         const stuck = await until("abnormal", () => s.record(no), (o) => o.refunds[0]?.status === "abnormal", 20_000);
         assert.equal(stuck.state, 1);
+        assert.equal(stuck.needs_attention, true, "QueryOrder's full record says so too");
         const view = (await s.api({ cmd: "Refund", order_no: no, refund_no: "ret-1" }, { token: true })).json;
         assert.equal(view.refund.status, "abnormal", "the same refund_no answers it, nothing sent");
         assert.equal(view.order.needs_attention, true);

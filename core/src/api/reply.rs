@@ -157,7 +157,7 @@ pub struct OrderView {
     /// Fen of the order's payment refunded so far.
     #[serde(default)]
     pub refunded_fee: u64,
-    /// Refunds not yet settled.
+    /// Refunds not yet settled (sending, unknown, requested, abnormal).
     #[serde(default)]
     pub pending_refunds: usize,
     /// An extra payment not refunded, or a payment after cancel: look at `QueryOrder`.
@@ -179,9 +179,26 @@ impl From<&Order> for OrderView {
             provider: o.payment.as_ref().map(|p| p.provider),
             transaction_id: o.payment.as_ref().map(|p| p.transaction_id.clone()),
             refunded_fee: o.payment.as_ref().map_or(0, |p| o.refunded_fen(&p.transaction_id)),
-            pending_refunds: o.refunds.iter().filter(|r| r.status == crate::order::RefundStatus::Requested).count(),
+            pending_refunds: o.refunds.iter().filter(|r| r.status.is_open()).count(),
             needs_attention: o.needs_attention(),
         }
+    }
+}
+
+/// `QueryOrder`'s order: the full stored record with its evidence, and whether it needs the
+/// merchant's attention (as the listings say).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderRecord {
+    /// The record.
+    #[serde(flatten)]
+    pub order: Order,
+    /// See [`OrderView::needs_attention`].
+    pub needs_attention: bool,
+}
+
+impl From<Order> for OrderRecord {
+    fn from(order: Order) -> Self {
+        Self { needs_attention: order.needs_attention(), order }
     }
 }
 

@@ -17,7 +17,7 @@ use crate::platform::{Error, forward, limits};
 /// Close code sent with the final state: the order will not change for a page any more.
 const CLOSE_FINAL: u16 = 1000;
 
-/// Live sockets one order keeps; more are refused at the upgrade (`-30`, HTTP 429).
+/// Live sockets one order keeps; more are refused at the upgrade (`-33`, HTTP 429).
 pub const MAX_SOCKETS: usize = 20;
 
 /// The route: checks the upgrade, the origin and the order number, then passes the request

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use futures_util::future::{Either, select};
-use paycore::api::{ApiError, CreateOrderRequest, OrderReply, OrderView, RefundReply, RefundRequest, ResultCode};
+use paycore::api::{
+    ApiError, CreateOrderRequest, OrderRecord, OrderReply, OrderView, RefundReply, RefundRequest, ResultCode,
+};
 use paycore::ops::{Close, SendRefund};
 use paycore::order::{Change, CloseReason, Order, Source};
 use paycore::policy::{self, CloseStep, RefundPlan};
@@ -90,6 +92,6 @@ fn refund_reply(order: &Order, refund_no: &str) -> Result<RefundReply, Error> {
 }
 
 /// `QueryOrder`: the full stored record with its evidence, payments and refunds.
-pub fn query_order(obj: &OrderObject) -> Result<OrderReply<Order>, Error> {
-    Ok(OrderReply::ok(obj.store()?.load_existing()?))
+pub fn query_order(obj: &OrderObject) -> Result<OrderReply<OrderRecord>, Error> {
+    Ok(OrderReply::ok(obj.store()?.load_existing()?.into()))
 }

@@ -115,7 +115,8 @@ impl Config {
             .unwrap_or(paycore::recon::RETRY_SECS)
     }
 
-    /// True only in the test harness (`TEST_HOOKS=on`): the object's `/test/age` hook.
+    /// True only in the test harness (`TEST_HOOKS=on`): the `/test/*` hooks (age an order,
+    /// the crypto and bill paths), which also need the merchant token.
     pub fn test_hooks(&self) -> bool {
         self.get("TEST_HOOKS").as_deref() == Some("on")
     }

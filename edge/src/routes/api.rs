@@ -1,5 +1,6 @@
 //! `POST /api`, the command API. Commands are parsed and authorized here, then answered by
-//! the order's object (CORS included) or, for `ListOrders`, from the KV projection.
+//! the order's object (CORS included) or by the worker itself: `ListOrders` from the KV
+//! projection, `Reconcile` and `ListReconciliations` by the days' reconciliation objects.
 //! [`route_api`] is the same decision as a synchronous call for the JavaScript shell
 //! (`edge/entry.js`), which reads the body and calls the object itself on the hot path.
 
@@ -56,7 +57,7 @@ async fn worker_command(config: &Config, command: Command) -> Result<Response, E
 /// Where an `/api` body goes, as one string (cheaper across the boundary than an object):
 /// `F<allowed origin>\n<order_no>` to forward to that order's object (`P…` the same for a
 /// page command, which the shell first counts against the client's rate limit), `D<allowed origin>`
-/// for the Rust handler (`ListOrders` reads KV; an oversized body), or
+/// for the Rust handler (the worker's own commands; an oversized body), or
 /// `R<allowed origin>\n<status> <JSON reply>` to answer now (a bad or unauthorized command).
 /// The allowed origin is empty when CORS does not apply.
 #[wasm_bindgen(js_name = routeApi)]

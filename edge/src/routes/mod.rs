@@ -7,12 +7,13 @@
 //! |---|---|
 //! | `POST /api`, `OPTIONS /api` | the command API ([`api`]) |
 //! | `POST /notify/wechat`, `/notify/wechat/v3`, `/notify/alipay`, `/notify/alipay/openapi` | provider notifies ([`notify`]) |
+//! | `POST /notify/<api path>/order/<order_no>` | a notify of a phone trade (its own number), naming its order |
 //! | `POST /notify/alipay/refund/<order_no>` | Alipay MAPI's `batch_refund_notify` of that order's refunds |
 //! | `GET /return/alipay[/<token>]` | the buyer's return from Alipay's cashier, verified, then on to the page its `Pay` named (sealed in the token) |
 //! | `GET /oauth/wechat`, `GET /oauth/wechat/callback` | WeChat OAuth for JSAPI: start a round trip, take WeChat's code ([`oauth`]) |
 //! | `GET /live/<order_no>` | a WebSocket of the order's state, for checkout pages |
 //! | `GET /demo/config`, `POST /demo/order`, `POST /demo/webhook`, `GET /demo/told` | the demo shop's backend (`DEMO_SHOP=on` only) |
-//! | `POST /test/age`, `POST /test/crypto` | test hooks (`TEST_HOOKS=on` only) |
+//! | `POST /test/age`, `POST /test/crypto`, `POST /test/bill` | test hooks (`TEST_HOOKS=on` and the merchant token only) |
 
 mod api;
 mod demo;
