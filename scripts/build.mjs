@@ -1,5 +1,6 @@
 // Builds the worker (edge/ → edge/build) and the SDK (sdk/ → pkg/dist: web, bundler and
-// node builds; a copy of the web build for the demo page in www/sdk/) with cargo and the
+// node builds, each with the lazily loaded checkout module; a copy of the web build for the
+// demo page in www/sdk/) with cargo and the
 // pinned wasm-bindgen CLI alone: no worker-build, no wasm-pack (both were compiled from
 // source on a fresh machine for what three commands do).
 // Usage: node scripts/build.mjs [worker] [sdk]   (both when none is named)
@@ -64,9 +65,10 @@ const TARGET_EXPORTS = {
 /** Renames the wasm's imports and exports to one or two letters (wasm-opt's
  * minify pass) and the glue with them: the hashed wasm-bindgen names appear in the wasm and
  * in the JavaScript, and are most of what the page downloads for the glue. The web build's
- * import module is renamed too; the bundler build keeps it (bundlers resolve it). */
-function minifyNames(out, renameModules) {
-  const bg = join(out, "paybridge_wasm_bg.wasm");
+ * import module is renamed too; the bundler build keeps it (bundlers resolve it). `glue`:
+ * the glue's name (paybridge_wasm, or paybridge_checkout for the checkout module). */
+function minifyNames(out, renameModules, glue = "paybridge_wasm") {
+  const bg = join(out, `${glue}_bg.wasm`);
   const pass = renameModules ? "--minify-imports-and-exports-and-modules" : "--minify-imports-and-exports";
   const r = spawnSync(wasmOpt, [bg, pass, ...WASM_FEATURES.slice(0, -1), "-o", bg], { env: toolEnv(), cwd: root, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`build: wasm-opt ${pass} failed: ${r.stderr}`);
@@ -75,7 +77,7 @@ function minifyNames(out, renameModules) {
   const modules = new Set(WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(bg))).map((i) => i.module));
   const [oldModule] = new Set(map.imports.map(([module]) => module));
   if (modules.size !== 1) throw new Error(`build: expected one wasm import module, found ${[...modules]}`);
-  for (const file of ["paybridge_wasm.js", "paybridge_wasm_bg.js"].map((f) => join(out, f)).filter(existsSync)) {
+  for (const file of [`${glue}.js`, `${glue}_bg.js`].map((f) => join(out, f)).filter(existsSync)) {
     let js = readFileSync(file, "utf8");
     // Import names are hashed or __wbindgen_-prefixed: unique wherever they appear.
     for (const [, name, short] of map.imports) js = js.replace(new RegExp(`\\b${name}\\b`, "g"), short);
@@ -85,19 +87,42 @@ function minifyNames(out, renameModules) {
   }
 }
 
-function bindSdk(wasm, targetName, out) {
-  rmSync(out, { recursive: true, force: true });
-  run(wasmBindgen, [wasm, "--out-dir", out, "--out-name", "paybridge_wasm", "--target", targetName]);
+function bindSdk(wasm, targetName, out, name = "paybridge_wasm") {
+  if (name === "paybridge_wasm") rmSync(out, { recursive: true, force: true });
+  // The checkout module is internal to the package: no types of its own.
+  run(wasmBindgen, [wasm, "--out-dir", out, "--out-name", name, "--target", targetName, ...(name === "paybridge_wasm" ? [] : ["--no-typescript"])]);
   // -Oz to a fixed point; Rust's data and stack start at 1 MiB, so the low 1 KiB is unused
   // (lets wasm-opt fold constant addresses into offsets). About 300 B of gzip.
-  const bg = join(out, "paybridge_wasm_bg.wasm");
+  const bg = join(out, `${name}_bg.wasm`);
   run(wasmOpt, [bg, "-Oz", "--converge", "--low-memory-unused", "--strip-debug", "--strip-producers", ...WASM_FEATURES.slice(0, -1), "-o", bg]);
-  if (targetName !== "nodejs") minifyNames(out, targetName === "web");
+  if (targetName !== "nodejs") minifyNames(out, targetName === "web", name);
+  if (name !== "paybridge_wasm") return;
   // wasm-bindgen's classes declare [Symbol.dispose]; this makes the .d.ts check under any
   // consumer `lib` setting (TypeScript >= 5.2) instead of only with lib esnext.
   const glueTypes = join(out, "paybridge_wasm.d.ts");
   writeFileSync(glueTypes, `/// <reference lib="esnext.disposable" />\n${readFileSync(glueTypes, "utf8")}`);
 }
+
+/** checkout()/resume()'s lazily loaded module next to a browser build's entry: the shell
+ * (sdk/js/checkout.js) over its own wasm (the sdk crate built with the feature `checkout`).
+ * The web build gets it as one file (the shell and its glue bundled: one request before the
+ * wasm); the bundler build as the shell and the glue (the consumer's bundler splits it). */
+function addCheckout(wasm, targetName, out) {
+  bindSdk(wasm, targetName, out, "paybridge_checkout");
+  const shell = join(root, "sdk/js/checkout.js");
+  if (targetName === "bundler") return cpSync(shell, join(out, "checkout.js"));
+  const glue = join(out, "paybridge_checkout.js");
+  // esbuild keeps `new URL("paybridge_checkout_bg.wasm", import.meta.url)`: the wasm beside it.
+  buildSync({ stdin: { contents: readFileSync(shell, "utf8"), resolveDir: out, sourcefile: "checkout.js", loader: "js" }, bundle: true, format: "esm", write: true, outfile: join(out, "checkout.js"), allowOverwrite: true, logLevel: "warning" });
+  rmSync(glue);
+}
+
+/** The Node build (the merchant's backend) has no page to pay on: its checkout()/resume()
+ * reject with -3. */
+const NODE_CHECKOUT = `export function run(client, options, resume, { PayError }) {
+  throw new PayError(-3, "checkout() and resume() run in a browser");
+}
+`;
 
 export function buildSdk() {
   // web and bundler: the checkout page's client. nodejs: the merchant's backend, with
@@ -105,8 +130,11 @@ export function buildSdk() {
   const shell = readFileSync(join(root, "sdk/js/paybridge.js"), "utf8");
   const shellTypes = readFileSync(join(root, "sdk/js/paybridge.d.ts"), "utf8");
   const browserWasm = join(root, "target/sdk-browser.wasm");
+  const checkoutWasm = join(root, "target/sdk-checkout.wasm");
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "paysdk", "--lib"]);
   cpSync(target("paysdk"), browserWasm);
+  run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "paysdk", "--lib", "--features", "checkout"]);
+  cpSync(target("paysdk"), checkoutWasm);
   run("cargo", ["build", "--release", "--target", "wasm32-unknown-unknown", "-p", "paysdk", "--lib", "--features", "webhook"]);
   for (const targetName of ["web", "bundler", "nodejs"]) {
     const out = join(root, "pkg", { web: "dist/web", bundler: "dist/bundler", nodejs: "dist/node" }[targetName]);
@@ -117,13 +145,16 @@ export function buildSdk() {
       // bundled into one CommonJS file that loads the wasm next to it.
       const glue = join(out, "paybridge_wasm.js");
       writeFileSync(join(out, "package.json"), '{ "type": "commonjs" }\n');
+      writeFileSync(join(out, "checkout.js"), NODE_CHECKOUT);
       const bundled = buildSync({ stdin: { contents: entry, resolveDir: out, loader: "js" }, bundle: true, format: "cjs", platform: "node", target: "node18", write: false, logLevel: "silent" });
       writeFileSync(join(out, "paybridge.js"), bundled.outputFiles[0].text);
       rmSync(glue);
+      rmSync(join(out, "checkout.js"));
       writeFileSync(join(out, "paybridge.d.ts"), shellTypes);
     } else {
       writeFileSync(join(out, "paybridge.js"), entry);
       writeFileSync(join(out, "paybridge.d.ts"), shellTypes);
+      addCheckout(checkoutWasm, targetName, out);
     }
   }
   const demo = join(root, "www/sdk");

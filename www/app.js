@@ -1,7 +1,10 @@
 // The demo checkout: creates an order through the demo shop's backend (/demo/order, which
 // plays the merchant's server: the page never holds the merchant token), then pays with
-// the SDK: Alipay by redirect, WeChat Pay by QR code with a live status, and, when the
-// worker runs Alipay OpenAPI, Alipay's QR code beside WeChat's (same countdown and state).
+// the SDK's checkout(), which picks the way for the device: on a desktop, Alipay by
+// redirect and WeChat Pay by QR code with a live status (and, when the worker runs Alipay
+// OpenAPI, Alipay's QR code beside WeChat's, same countdown and state); on a phone, WeChat
+// H5 or Alipay's wap cashier, back on result.html; inside WeChat, WeChat's sign-in and then
+// its payment sheet on result.html; the wrong wallet for the app, the SDK's guide.
 import init, { PayClient, mountQr } from "./sdk/paybridge.js";
 import { applyLanguage, setupLanguageButtons, t } from "./i18n.js";
 
@@ -54,25 +57,14 @@ async function createOrder() {
   return json.order;
 }
 
-async function payWithWechat(orderNo) {
-  const { qrCode: codeUrl, expiresAt } = await client.wechatPay({ orderNo });
+// Desktop: the QR code is in #qr; the rest of the panel around it.
+function showQr(orderNo, { qrCode: codeUrl, expiresAt }) {
   $("checkout").hidden = true;
   $("wechat-panel").hidden = false;
-  const qr = mountQr($("qr"), codeUrl, { size: 240 });
+  const qr = $("qr");
   qr.dataset.codeUrl = codeUrl;
   qr.dataset.orderNo = orderNo;
-  if (alipayQr) {
-    const { qrCode } = await client.alipayQr({ orderNo });
-    $("alipay-qr-box").hidden = false;
-    mountQr($("alipay-qr"), qrCode, { size: 240 }).dataset.qrCode = qrCode;
-    $("wechat-panel").querySelector("h2").dataset.i18n = "scanTitleBoth";
-    applyLanguage();
-    if (sandboxBase) {
-      const link = $("simulate-alipay-scan");
-      link.href = `${sandboxBase}/alipay/scan?qr=${encodeURIComponent(qrCode)}`;
-      link.hidden = false;
-    }
-  }
+  if (alipayQr) showAlipayQr(orderNo).catch(showError);
   startCountdown(expiresAt);
   setStatus("waiting");
   if (sandboxBase) {
@@ -80,21 +72,19 @@ async function payWithWechat(orderNo) {
     link.href = `${sandboxBase}/wechat/scan?pr=${encodeURIComponent(new URL(codeUrl.replace("weixin://", "http://x/")).searchParams.get("pr"))}`;
     link.hidden = false;
   }
-  poll = new AbortController();
-  try {
-    const live = new URLSearchParams(location.search).get("live") !== "off";
-    const onUpdate = (s) => {
-      if (s.serverTime) clockOffset = s.serverTime - Date.now();
-      setStatus(s.state);
-      setTransport(s.transport);
-    };
-    const final = await client.pollState({ orderNo, signal: poll.signal, onUpdate, live });
-    setStatus(final.state);
-    setTransport(final.transport);
-    if (final.state === "paid") $("qr").classList.add("done");
-  } catch (e) {
-    if (e.code === -13) setStatus("expired");
-    else if (e.code !== -32) showError(e);
+}
+
+// With Alipay OpenAPI: Alipay's QR code for the same order beside WeChat's.
+async function showAlipayQr(orderNo) {
+  const { qrCode } = await client.alipayQr({ orderNo });
+  $("alipay-qr-box").hidden = false;
+  mountQr($("alipay-qr"), qrCode, { size: 240 }).dataset.qrCode = qrCode;
+  $("wechat-panel").querySelector("h2").dataset.i18n = "scanTitleBoth";
+  applyLanguage();
+  if (sandboxBase) {
+    const link = $("simulate-alipay-scan");
+    link.href = `${sandboxBase}/alipay/scan?qr=${encodeURIComponent(qrCode)}`;
+    link.hidden = false;
   }
 }
 
@@ -102,17 +92,55 @@ async function pay() {
   $("error").hidden = true;
   $("pay-button").disabled = true;
   $("pay-button").textContent = t("creating");
+  let orderNo;
   try {
-    const order = await createOrder();
-    const type = Number(document.querySelector("input[name=method]:checked").value);
-    if (type === 1) {
-      const { alipayUrl } = await client.pay({ orderNo: order.order_no, wallet: "alipay", returnUrl: `${location.origin}/result` });
-      $("pay-button").textContent = t("redirecting");
-      location.assign(alipayUrl);
-    } else {
-      await payWithWechat(order.order_no);
-    }
+    orderNo = (await createOrder()).order_no;
   } catch (e) {
+    showError(e);
+    $("pay-button").disabled = false;
+    applyLanguage();
+    return;
+  }
+  const wallet = document.querySelector("input[name=method]:checked").value === "1" ? "alipay" : "wechat";
+  poll = new AbortController();
+  const live = new URLSearchParams(location.search).get("live") !== "off";
+  try {
+    const final = await client.checkout({
+      orderNo,
+      wallet,
+      // Phones and WeChat's sign-in come back here; result.js picks the order up.
+      returnUrl: `${location.origin}/result?order=${encodeURIComponent(orderNo)}&wallet=${wallet}`,
+      container: $("qr"),
+      qr: { size: 240 },
+      // Desktop Alipay: its cashier page (with OpenAPI, its QR code shows beside WeChat's).
+      alipayQr: false,
+      signal: poll.signal,
+      live,
+      onQr: (code) => showQr(orderNo, code),
+      onUpdate: (s) => {
+        if (s.serverTime) clockOffset = s.serverTime - Date.now();
+        setStatus(s.state);
+        setTransport(s.transport);
+      },
+      navigate: (url) => {
+        $("pay-button").textContent = t(wallet === "alipay" ? "redirecting" : "redirectingWechat");
+        location.assign(url);
+      },
+    });
+    setStatus(final.state);
+    setTransport(final.transport);
+    $("qr").classList.add("done");
+  } catch (e) {
+    if (e.code === -34) {
+      // The wrong wallet for this app: the SDK's guide is in #qr.
+      $("checkout").hidden = true;
+      $("wechat-panel").hidden = false;
+      $("wechat-panel").dataset.mode = "guide";
+      return;
+    }
+    if (e.code === -13) return setStatus("expired");
+    if (e.code === -12) return setStatus(e.state?.state ?? "cancelled");
+    if (e.code === -32) return;
     showError(e);
     $("pay-button").disabled = false;
     applyLanguage();

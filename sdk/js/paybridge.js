@@ -5,7 +5,8 @@
 import * as wasm from "./paybridge_wasm.js";
 
 /** Every rejection and throw of the SDK: `code` is the API's `result`, or a client code
- * (-3 bad argument, -13 expired, -30 network, -31 unreadable reply, -32 aborted). */
+ * (-3 bad argument, -13 expired, -30 network, -31 unreadable reply, -32 aborted, -36 the
+ * buyer closed WeChat's payment sheet, -37 the sheet failed). */
 export class PayError extends Error {
   constructor(code, message) {
     super(message);
@@ -141,6 +142,25 @@ export class PayClient {
    * `getState(orderNo, options)` still works. */
   getState(options, more) {
     return this.#ask(STATE, typeof options === "string" ? { ...more, orderNo: options } : options);
+  }
+
+  /** Pays the order the way the page's device allows (desktop QR code, phone H5/wap,
+   * WeChat JSAPI, or the "open in your browser" guide), resolving once the order says paid.
+   * Loads ./checkout.js (and its wasm) on first use. */
+  checkout(options) {
+    return this.#checkout(options, false);
+  }
+
+  /** On `returnUrl` after a phone cashier or WeChat's sign-in: picks the order up (JSAPI: the
+   * payment sheet) and resolves once it says paid. */
+  resume(options) {
+    return this.#checkout(options, true);
+  }
+
+  async #checkout(options, resume) {
+    await this.#ready();
+    const { run } = await import("./checkout.js");
+    return run(this, options, resume, { PayError, mountQr, call: (body, signal) => this.#call(body, signal) });
   }
 
   /** Follows the order until it is paid, cancelled or refunded: over its WebSocket when the

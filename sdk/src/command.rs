@@ -5,8 +5,9 @@
 use paycore::OrderNo;
 use paycore::api::{PayRequest, PayType};
 
-/// Appends `text` as a JSON string. Only validated texts reach here (order numbers, and
-/// http(s) URLs, which are printable ASCII), so `"` and `\` are all there is to escape.
+/// Appends `text` as a JSON string. Only validated texts reach here (order numbers, http(s)
+/// URLs, device names and `wx_token`s, all printable ASCII), so `"` and `\` are all there is to
+/// escape.
 fn push_json_str(out: &mut String, text: &str) {
     out.push('"');
     out.push_str(&text.replace('\\', "\\\\").replace('"', "\\\""));
@@ -21,7 +22,7 @@ fn start(cmd: &str, order_no: &OrderNo) -> String {
     out
 }
 
-/// `{"cmd":"Pay","order_no":…,"type":1|2[,"return_url":…]}`.
+/// `{"cmd":"Pay","order_no":…,"type":1|2[,"return_url":…][,"device":…][,"wx_token":…]}`.
 pub fn pay(request: &PayRequest) -> String {
     let mut out = start("Pay", &request.order_no);
     out.push_str(match request.pay_type {
@@ -31,6 +32,18 @@ pub fn pay(request: &PayRequest) -> String {
     if let Some(url) = &request.return_url {
         out.push_str(",\"return_url\":");
         push_json_str(&mut out, url);
+    }
+    // Phones and in-app browsers pay through the checkout module, the only build that sets
+    // these (the client's leaves them out: 140 B of gzip on every page).
+    #[cfg(any(test, feature = "checkout"))]
+    for (name, value) in [
+        (",\"device\":", request.device.map(crate::checkout::device_name)),
+        (",\"wx_token\":", request.wx_token.as_deref()),
+    ] {
+        if let Some(value) = value {
+            out.push_str(name);
+            push_json_str(&mut out, value);
+        }
     }
     out.push('}');
     out
@@ -45,7 +58,7 @@ pub fn about(cmd: &str, order_no: &OrderNo) -> String {
 
 #[cfg(test)]
 mod tests {
-    use paycore::api::{Command, StateRequest, WechatPayRequest, parse_command};
+    use paycore::api::{Command, Device, StateRequest, WechatPayRequest, parse_command};
 
     use super::*;
 
@@ -57,8 +70,20 @@ mod tests {
                 if pay_type == PayType::Alipay && return_url.is_none() {
                     continue; // refused by both sides' validation
                 }
-                let request = PayRequest { order_no: no.clone(), pay_type, return_url: return_url.clone() };
-                assert_eq!(parse_command(pay(&request).as_bytes()).unwrap(), Command::Pay(request));
+                // The mobile fields (issue 20) too: every device, with and without a token.
+                for device in [None, Some(Device::Pc), Some(Device::Mobile), Some(Device::Wechat), Some(Device::Alipay)]
+                {
+                    for wx_token in [None, Some("abcXYZ0123456789".to_owned())] {
+                        let request = PayRequest {
+                            order_no: no.clone(),
+                            pay_type,
+                            return_url: return_url.clone(),
+                            device,
+                            wx_token,
+                        };
+                        assert_eq!(parse_command(pay(&request).as_bytes()).unwrap(), Command::Pay(request));
+                    }
+                }
             }
         }
         assert_eq!(

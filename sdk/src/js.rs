@@ -11,6 +11,16 @@ pub mod codes {
     pub const INVALID_ARGUMENT: i32 = -3;
     /// The order expired while polling.
     pub const EXPIRED: i32 = -13;
+    // -36 and -37 are raised by the checkout shell (sdk/js/checkout.js), whose table the
+    // native tests check against these.
+    /// `checkout`/`resume`: the buyer closed WeChat's payment sheet
+    /// (`get_brand_wcpay_request:cancel`); the order is still payable.
+    #[allow(dead_code)]
+    pub const CANCELLED: i32 = -36;
+    /// `checkout`/`resume`: WeChat's payment sheet failed (`get_brand_wcpay_request:fail`,
+    /// its `err_desc` in the message), or `WeixinJSBridge` never came.
+    #[allow(dead_code)]
+    pub const BRIDGE_FAILED: i32 = -37;
 }
 
 /// A JS `Error` named `PayError` (`AbortError` for -32) with a numeric `code`.

@@ -4,16 +4,26 @@
 //! building the command bodies from the shared `paycore` wire types, reading replies,
 //! what `pollState` does next ([`watch::Watch`] over `paycore::poll`), and the QR code.
 //!
+//! `checkout()` and `resume()` (phones, WeChat's and Alipay's in-app browsers) are a second,
+//! lazily loaded wasm built from this crate with the feature `checkout` ([`checkout`]):
+//! that build exports only their functions, the client's build none of them, so the page's
+//! first download does not grow with them.
+//!
 //! Keeping the Rust side synchronous keeps `wasm-bindgen-futures` and its executor out of
 //! the wasm, and every call from the shell is one cheap boundary crossing. Replies are read
 //! field by field from the JSON the browser already parsed, so serde's deserialisers stay
 //! out too. Errors are `PayError`s (a JS `Error` with a numeric `code`).
 
+// The `checkout` build exports only checkout.rs's functions: the client's are dead code there.
+#![cfg_attr(feature = "checkout", allow(dead_code, unused_imports))]
+
+pub mod checkout;
 mod command;
 mod js;
 pub mod qr;
 mod reply;
 mod types;
+#[cfg(not(feature = "checkout"))]
 mod watch;
 #[cfg(feature = "webhook")]
 mod webhook;
@@ -27,6 +37,7 @@ use crate::js::codes;
 pub use crate::qr::QrOptions;
 use crate::types::ClientOptionsJs;
 pub use crate::types::{AlipayQrResult, OrderState, PayOptions, PayResult, WechatPayOptions, WechatPayResult};
+#[cfg(not(feature = "checkout"))]
 pub use crate::watch::Watch;
 
 pub(crate) fn invalid(msg: impl AsRef<str>) -> JsValue {
@@ -45,7 +56,7 @@ fn order_no_of(options: &JsValue) -> Result<OrderNo, JsValue> {
 /// `new PayClient(options)`: the worker's `/api` URL. Throws a `PayError` (-3) when
 /// `options.endpoint` is not an absolute http(s) URL or `options.fetch` is neither absent
 /// (the page's `global_fetch` is used then, and must be a function) nor a function.
-#[wasm_bindgen(js_name = clientSetup, skip_typescript)]
+#[cfg_attr(not(feature = "checkout"), wasm_bindgen(js_name = clientSetup, skip_typescript))]
 pub fn client_setup(options: ClientOptionsJs, global_fetch: JsValue) -> Result<String, JsValue> {
     let options: JsValue = options.into();
     let endpoint = js::get(&options, "endpoint").as_string().unwrap_or_default();
@@ -74,7 +85,7 @@ pub mod kinds {
 }
 
 /// The wallet of `pay`'s options: `wallet: "alipay" | "wechat"`, or the spec's `type: 1 | 2`.
-fn wallet_of(options: &JsValue) -> Result<PayType, JsValue> {
+pub(crate) fn wallet_of(options: &JsValue) -> Result<PayType, JsValue> {
     match (js::get(options, "wallet").as_string().as_deref(), js::int(options, "type")) {
         (Some("alipay"), None | Some(1)) | (None, Some(1)) => Ok(PayType::Alipay),
         (Some("wechat"), None | Some(2)) | (None, Some(2)) => Ok(PayType::Wechat),
@@ -84,7 +95,7 @@ fn wallet_of(options: &JsValue) -> Result<PayType, JsValue> {
 
 /// The body of a client method's command, validated as the worker would, by its number in
 /// [`kinds`], from the call's options object.
-#[wasm_bindgen(skip_typescript)]
+#[cfg_attr(not(feature = "checkout"), wasm_bindgen(skip_typescript))]
 pub fn command(kind: u8, options: JsValue) -> Result<String, JsValue> {
     match kind {
         kinds::PAY => {
@@ -93,7 +104,10 @@ pub fn command(kind: u8, options: JsValue) -> Result<String, JsValue> {
                 v if v.is_undefined() || v.is_null() => None,
                 v => Some(v.as_string().ok_or_else(|| invalid("returnUrl must be a string"))?),
             };
-            let request = PayRequest { order_no: order_no_of(&options)?, pay_type, return_url };
+            // Phone and in-app payments (`device`, `wx_token`) go through `checkout()`, whose
+            // lazily loaded module builds their `Pay` (checkout.rs).
+            let request =
+                PayRequest { order_no: order_no_of(&options)?, pay_type, return_url, device: None, wx_token: None };
             request.validate().map_err(|e| invalid(e.msg))?;
             Ok(command::pay(&request))
         }
@@ -128,7 +142,7 @@ fn qr_options(o: &JsValue) -> Result<QrOptions, JsValue> {
 }
 
 /// `renderQr(text, options?)`: the QR code of `text` as an SVG string.
-#[wasm_bindgen(js_name = renderQr)]
+#[cfg_attr(not(feature = "checkout"), wasm_bindgen(js_name = renderQr))]
 pub fn render_qr(text: &str, options: Option<Ts<QrOptions>>) -> Result<String, JsValue> {
     let options = match options {
         Some(o) => qr_options(&o.js_value())?,

@@ -25,7 +25,7 @@ pub fn check(json: &JsValue) -> Result<(), JsValue> {
 
 /// The error of a call that got no usable reply: `fetch` failed (`status` 0; `aborted` when
 /// the caller's signal did it), or HTTP `status` came without JSON.
-#[wasm_bindgen(skip_typescript)]
+#[cfg_attr(not(feature = "checkout"), wasm_bindgen(skip_typescript))]
 pub fn failure(url: &str, status: u16, cause: JsValue, aborted: bool) -> JsValue {
     if aborted {
         return js::error(codes::ABORTED, "aborted");
@@ -41,7 +41,7 @@ pub fn failure(url: &str, status: u16, cause: JsValue, aborted: bool) -> JsValue
 
 /// What a client method resolves with, from its reply's JSON; throws the API's error when
 /// `result` is not 0.
-#[wasm_bindgen(skip_typescript)]
+#[cfg_attr(not(feature = "checkout"), wasm_bindgen(skip_typescript))]
 pub fn read(kind: u8, json: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     check(&json)?;
     match kind {

@@ -22,6 +22,9 @@ const RECONNECT: f64 = -4.0;
 /// `closed()`: do not try the socket again.
 const NO_RETRY: f64 = -5.0;
 
+/// The API's "too many page requests from this client IP" (HTTP 429).
+const RATE_LIMITED: i32 = -29;
+
 /// [`Watch::on`]'s events, by the numbers the shell passes.
 pub mod events {
     /// A poll's reply.
@@ -103,6 +106,8 @@ impl Watch {
             events::POLL_REPLY | events::LIVE_MESSAGE => self.state(&value, event == events::LIVE_MESSAGE, now)?,
             events::POLL_FAILED => {
                 let code = js::int(&value, "code").and_then(|c| i32::try_from(c).ok()).unwrap_or(codes::NETWORK);
+                // Rate limited (-29, HTTP 429): the next poll may pass, like after a network fault.
+                let code = if code == RATE_LIMITED { codes::NETWORK } else { code };
                 code_of(self.watcher.on_error(code, now))
             }
             events::SOCKET_OPEN => code_of(self.watcher.on_open(now)),

@@ -9,12 +9,25 @@ use crate::js;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS: &str = r#"
-/** A verified paybridge webhook event. `data` is the order as `QueryOrder` shows it. */
+/** A verified paybridge webhook event. `data` is the order as `QueryOrder` shows it (for
+ * `reconciliation.*`: the report, or the finding). */
 export interface WebhookEvent {
   id: string;
-  type: "order.paid" | "order.cancelled" | "order.refund_succeeded" | "order.refund_failed" | "order.refunded" | "order.extra_payment" | (string & {});
+  type:
+    | "order.paid"
+    | "order.cancelled"
+    | "order.refund_succeeded"
+    | "order.refund_failed"
+    | "order.refund_abnormal"
+    | "order.refund_overdue"
+    | "order.refunded"
+    | "order.extra_payment"
+    | "reconciliation.completed"
+    | "reconciliation.discrepancy"
+    | (string & {});
   created_at: number;
-  order_no: string;
+  /** The order's number; null for a reconciliation event about no one order. */
+  order_no: string | null;
   data: Record<string, unknown>;
 }
 /** Options of `verifyWebhook`. */

@@ -27,6 +27,22 @@ export async function launch() {
   };
 }
 
+/** Chromium as a browser that makes contexts of their own (phones: `newContext(PHONES.x)`). */
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"] });
+}
+
+const IPHONE_OS = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko)";
+const phone = (userAgent) => ({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 3, isMobile: true, hasTouch: true, userAgent });
+
+/** Phone emulation (as playwright's `devices["iPhone 13"]`, with these User-Agents): Safari,
+ * WeChat's in-app browser, Alipay's. */
+export const PHONES = {
+  safari: phone(`${IPHONE_OS} Version/17.5 Mobile/15E148 Safari/604.1`),
+  wechat: phone(`${IPHONE_OS} Mobile/15E148 MicroMessenger/8.0.50(0x1800323a) NetType/WIFI Language/zh_CN`),
+  alipay: phone(`${IPHONE_OS} Mobile/15E148 Ariver/1.1.0 AliApp(AP/10.6.0.6000) Nebula WK RVKType(1) AlipayDefined(nt:WIFI,ws:390|844|3.0) AlipayClient/10.6.0.6000 Language/zh-Hans Region/CN`),
+};
+
 /** Decodes the QR code in a PNG screenshot with jsQR; null when none is found. */
 export function decodeQr(png) {
   const img = PNG.sync.read(png);
