@@ -72,8 +72,10 @@ pub fn session_plan(
     ensure_payable(order, now)?;
     let own = || order.order_no.as_str().to_owned();
     let sessions = || order.sessions.iter().filter(|s| s.provider == provider && s.channel == channel);
+    // A session the provider reported closed takes no more money: never handed out again.
     let reusable = sessions().rev().find(|s| {
         s.code.is_some()
+            && !s.closed
             && match (provider, channel) {
                 (_, Channel::Qr) => true,
                 (Provider::Wechat, Channel::Wap) => {
@@ -118,6 +120,15 @@ pub fn session_trade_no(order_no: &str, tag: char, n: usize) -> String {
         format!("{}{}", &order_no[..17], &crate::sign::hex(&digest, false)[..10])
     };
     format!("{base}*{tag}{n}")
+}
+
+/// True when `trade_no` has the shape of a phone session's trade number (ends in `*H<n>`
+/// or `*J<n>`): `CreateOrder` refuses such order numbers, so an order's number is never
+/// another order's session trade (whose payment it would then be shown).
+pub fn is_session_trade_no(trade_no: &str) -> bool {
+    let Some((_, tail)) = trade_no.rsplit_once('*') else { return false };
+    let mut chars = tail.chars();
+    matches!(chars.next(), Some('H' | 'J')) && !chars.as_str().is_empty() && chars.all(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]

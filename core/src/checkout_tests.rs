@@ -160,3 +160,34 @@ fn session_trade_numbers_fit_wechat_and_stay_apart() {
         }
     }
 }
+
+#[test]
+fn a_session_the_provider_closed_is_never_handed_out_again() {
+    let mut o = order();
+    started(&mut o, Channel::Jsapi, "order_0001*J1", 1100, |s| s.payer = Some("p1".into()));
+    started(&mut o, Channel::Wap, "order_0001*H1", 1100, |s| s.client_ip = Some("203.0.113.7".into()));
+    started(&mut o, Channel::Qr, "order_0001", 1100, |_| {});
+    // WeChat reports the JSAPI trade closed (PAYERROR); the QR trade keeps the order open.
+    for trade_no in ["order_0001*J1", "order_0001*H1"] {
+        let closed =
+            Change::TradeClosed { provider: Provider::Wechat, trade_no: trade_no.into(), source: Source::WechatQuery };
+        o.apply(closed, 1200).unwrap();
+    }
+    assert_eq!(o.state, crate::order::PayState::Waiting);
+    assert_eq!(session_plan(&o, Provider::Wechat, Channel::Jsapi, &payer("p1"), 1300), start("order_0001*J2"));
+    assert_eq!(session_plan(&o, Provider::Wechat, Channel::Wap, &from_ip("203.0.113.7"), 1300), start("order_0001*H2"));
+}
+
+#[test]
+fn order_numbers_shaped_like_session_trades_are_known() {
+    for no in ["order_0001*H1", "x*J20", "2026120500000000a1b2c3d4e5*H3", "a*b*H9"] {
+        assert!(is_session_trade_no(no), "{no}");
+        assert!(is_session_trade_no(&session_trade_no(no, 'J', 2)));
+    }
+    for no in ["order_0001", "order*H", "order*Hx", "order*X1", "order*h1", "*", "order*H1a", "H1"] {
+        assert!(!is_session_trade_no(no), "{no}");
+    }
+    for no in ["order_0001", &"y".repeat(28)] {
+        assert!(is_session_trade_no(&session_trade_no(no, 'H', 1)));
+    }
+}

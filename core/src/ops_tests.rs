@@ -276,6 +276,25 @@ fn close_also_closes_a_trade_started_while_it_ran() {
 }
 
 #[test]
+fn close_asks_again_for_a_session_started_under_a_number_it_already_closed() {
+    // Alipay's cashier and QR code share the order number: a QR code made while the close
+    // of that number was in flight is a trade the first close may not have seen.
+    let mut o = with_session(order(), Provider::Alipay, Channel::Cashier);
+    let mut op = Close::new(CloseReason::Merchant, Source::MerchantClose);
+    let started = Change::SessionStarted(Session::new(Provider::Alipay, Channel::Qr, NO, 1500));
+    let calls = drive(&mut op, &mut o, vec![(Ok(Outcome::Closed), Some(started)), (Ok(Outcome::Closed), None)], 1500);
+    assert_eq!(calls.len(), 2);
+    assert!(calls.iter().all(|c| *c == (Provider::Alipay, Call::Close { trade_no: NO.into() })));
+    assert_eq!(o.state, PayState::Cancelled);
+    // Two sessions of one number known from the start: one close.
+    let mut o = with_session(with_session(order(), Provider::Alipay, Channel::Cashier), Provider::Alipay, Channel::Qr);
+    let mut op = Close::new(CloseReason::Merchant, Source::MerchantClose);
+    let calls = drive(&mut op, &mut o, vec![(Ok(Outcome::Closed), None)], 1500);
+    assert_eq!(calls, vec![(Provider::Alipay, Call::Close { trade_no: NO.into() })]);
+    assert_eq!(o.state, PayState::Cancelled);
+}
+
+#[test]
 fn create_stores_the_code_once() {
     let mut o = order();
     let mut op = Create::new(Provider::Wechat, Channel::Qr, NO, Buyer::default(), 1100);

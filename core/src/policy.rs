@@ -24,6 +24,16 @@ pub fn ensure_payable(order: &Order, now: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// No code or cashier URL is handed out while a `CloseOrder` of the order runs (`closing`):
+/// its close may already have asked the provider about that trade, and the order is about
+/// to be cancelled (`-12`).
+pub fn ensure_not_closing(closing: bool) -> Result<(), ApiError> {
+    if closing {
+        return Err(ApiError::new(ResultCode::OrderNotPayable, "the order is being closed"));
+    }
+    Ok(())
+}
+
 /// A new WeChat code needs more than a minute left before expiry.
 pub fn ensure_time_for_new_code(order: &Order, now: i64) -> Result<(), ApiError> {
     if order.expires_at - now < MIN_REMAINING_FOR_NEW_CODE {

@@ -113,6 +113,8 @@ fn each_pay_returns_where_it_asked_unless_the_merchant_fixed_it() {
 fn close_decisions() {
     assert_eq!(close_step(&order()), Ok(CloseStep::Close));
     assert_eq!(code(close_step(&paid_order())), ResultCode::InvalidOrderState);
+    assert_eq!(ensure_not_closing(false), Ok(()));
+    assert_eq!(code(ensure_not_closing(true)), ResultCode::OrderNotPayable);
 }
 
 #[test]

@@ -180,6 +180,23 @@ impl Report {
         matches!(self.state, ReconState::Completed | ReconState::NoBill | ReconState::Failed)
     }
 
+    /// An attempt starts at `now`: `running`, with a watchdog (the next attempt, as after a
+    /// failure) so a run that dies partway (a trap, the CPU limit, an early error) is run
+    /// again by the day's own alarm instead of staying `running` for good.
+    pub fn begin(&mut self, now: i64, date: BillDate, retry_secs: i64) {
+        self.state = ReconState::Running;
+        self.attempts += 1;
+        self.updated_at = now;
+        self.next_attempt_at = next_attempt(date, now, retry_secs);
+    }
+
+    /// The attempt got its answer (`completed` or `no_bill`): nothing more is due.
+    pub fn finished(&mut self, now: i64) {
+        self.error = None;
+        self.updated_at = now;
+        self.next_attempt_at = None;
+    }
+
     /// After an attempt that could not get the bill: waiting (tried again within the
     /// day's window) or failed.
     pub fn not_had(&mut self, why: &str, now: i64, date: BillDate, retry_secs: i64) {

@@ -116,3 +116,20 @@ fn a_days_object_wakes_for_its_next_attempt_or_event_whichever_is_first() {
     assert!(event(DeliveryState::Pending, Some(300)).is_due(300));
     assert!(!event(DeliveryState::Failed, Some(300)).is_due(400));
 }
+
+#[test]
+fn a_run_that_dies_partway_is_run_again_by_its_watchdog() {
+    let d = day("2026-12-04");
+    let first_run = deadline(d) - 86_400;
+    let mut r = Report::new(d, Provider::Wechat, first_run);
+    r.begin(first_run, d, RETRY_SECS);
+    assert_eq!((r.state, r.attempts, r.next_attempt_at), (ReconState::Running, 1, Some(first_run + RETRY_SECS)));
+    assert!(!r.is_due(first_run + RETRY_SECS - 1));
+    assert!(r.is_due(first_run + RETRY_SECS), "nothing saved the run's end: the alarm runs it again");
+    r.state = ReconState::Completed;
+    r.finished(first_run + 5);
+    assert_eq!((r.next_attempt_at, r.error.as_deref()), (None, None));
+    // A day past the next day's run has no watchdog: that run covers it.
+    r.begin(deadline(d), d, RETRY_SECS);
+    assert_eq!((r.state, r.attempts, r.next_attempt_at), (ReconState::Running, 2, None));
+}

@@ -57,6 +57,14 @@ pub fn round_trip_needed(order: &crate::order::Order) -> bool {
     !order.state.is_final()
 }
 
+/// The token a repeated callback of an exchanged round trip gets: the one its exchange
+/// gave, and only for the same `code` (WeChat or the browser repeating the callback).
+/// Another code with this round trip's `state` is someone else's sign-in: refused, so
+/// whoever learned the state can neither take the buyer's token nor hand the buyer theirs.
+pub fn repeated_callback<'a>(exchanged_code: &str, token: &'a str, code: &str) -> Option<&'a str> {
+    crate::sign::secret_eq(exchanged_code.as_bytes(), code.as_bytes()).then_some(token)
+}
+
 /// The authorize link: `<base>/connect/oauth2/authorize?appid=…&redirect_uri=…&response_type=code&scope=snsapi_base&state=…#wechat_redirect`.
 pub fn authorize_url(oauth_base: &str, appid: &str, redirect_uri: &str, state: &str) -> String {
     let query = encode_pairs([

@@ -48,3 +48,11 @@ fn the_return_keeps_its_query_and_fragment() {
         "https://s.example/pay?o=1&paybridge_wx=t1#top"
     );
 }
+
+#[test]
+fn a_repeated_callback_gets_the_token_for_the_same_code_only() {
+    assert_eq!(repeated_callback("061abcCODE", "tok", "061abcCODE"), Some("tok"));
+    assert_eq!(repeated_callback("061abcCODE", "tok", "061abcCODF"), None);
+    assert_eq!(repeated_callback("061abcCODE", "tok", "061abc"), None);
+    assert_eq!(repeated_callback("061abcCODE", "tok", ""), None);
+}

@@ -119,6 +119,13 @@ for (const gen of ["v2", "v3"]) {
       const replay = await fetch(callback, { redirect: "manual" });
       assert.equal(replay.status, 302);
       assert.equal(replay.headers.get("location"), location);
+      // The same state with another code (someone who learned the state): no token, -35.
+      const other = new URL(callback);
+      other.searchParams.set("code", `${other.searchParams.get("code")}x`);
+      const stolen = await fetch(other, { redirect: "manual" });
+      assert.equal(stolen.status, 401);
+      assert.equal(stolen.headers.get("location"), null);
+      assert.ok(!(await stolen.text()).includes(token), "the buyer's token is not handed out");
 
       const r = await pay(s, { order_no: no, type: 2, device: "wechat", wx_token: token });
       assert.equal(r.json.result, 0, r.text);

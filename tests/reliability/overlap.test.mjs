@@ -51,3 +51,32 @@ describe("close during a slow code", () => {
     });
   }
 });
+
+describe("a code asked while a close is in flight", () => {
+  it("the close already asked the provider: the page gets -12 (Alipay's cashier and wap URLs are signed here, with no call that could see the close), and the order ends cancelled", async () => {
+    const s = v2;
+    const no = "overlap_close_01";
+    await s.createOrder(no, 300);
+    assert.equal((await s.api({ cmd: "WechatPay", order_no: no })).json.result, 0);
+    await s.fault("wechat:closeorder", "slow", 1, no, 3000);
+    const close = s.api({ cmd: "CloseOrder", order_no: no }, { token: true });
+    await until("the close reached WeChat", async () => s.sandbox.state.requests.some((r) => r.startsWith("POST /pay/closeorder") && r.includes(no)), (ok) => ok);
+    const returnUrl = `https://shop.example/done?o=${no}`;
+    for (const cmd of [
+      { cmd: "Pay", order_no: no, type: 1, return_url: returnUrl },
+      { cmd: "Pay", order_no: no, type: 1, device: "mobile", return_url: returnUrl },
+      { cmd: "WechatPay", order_no: no },
+    ]) {
+      const page = await s.api(cmd);
+      assert.equal(page.json.result, -12, `${JSON.stringify(cmd)} got: ${page.text}`);
+      assert.equal(page.json.pay_info, undefined);
+      assert.equal(page.json.code_url, undefined);
+    }
+    const closed = await close;
+    assert.equal(closed.json.result, 0, closed.text);
+    const rec = await s.record(no);
+    assert.equal(rec.state, 2, "cancelled");
+    assert.ok(rec.sessions.every((x) => x.provider !== "alipay"), `no Alipay session was started: ${JSON.stringify(rec.sessions)}`);
+    observed.push("close in flight: page -12, order cancelled");
+  });
+});

@@ -402,6 +402,11 @@ fn validate(command: &Command) -> Result<(), ApiError> {
     match command {
         Command::Pay(r) => r.validate(),
         Command::CreateOrder(r) => {
+            if crate::checkout::is_session_trade_no(r.order_no.as_str()) {
+                return Err(invalid(
+                    "order_no may not end in *H<n> or *J<n>: those are the numbers of phone payment sessions",
+                ));
+            }
             if r.subject.trim().is_empty() || !text_ok(&r.subject, 256) {
                 return Err(invalid("subject must be 1 to 256 characters without control characters"));
             }

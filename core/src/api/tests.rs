@@ -104,6 +104,9 @@ fn bad_bodies_get_their_codes() {
         r#"{"cmd":"CreateOrder","order_no":"order_0001","total_fee":100,"subject":""}"#,
         r#"{"cmd":"CreateOrder","order_no":"order_0001","total_fee":100,"subject":"a\u0000b"}"#,
         r#"{"cmd":"CreateOrder","order_no":"order_0001","total_fee":100,"subject":"x","expire_seconds":10}"#,
+        // Another order's phone session number.
+        r#"{"cmd":"CreateOrder","order_no":"order_0001*H1","total_fee":100,"subject":"x"}"#,
+        r#"{"cmd":"CreateOrder","order_no":"order_0001*J12","total_fee":100,"subject":"x"}"#,
     ] {
         assert_eq!(code_of(bad), ResultCode::InvalidField, "{bad}");
     }

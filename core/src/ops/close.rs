@@ -17,8 +17,10 @@ use crate::reconcile;
 pub struct Close {
     reason: CloseReason,
     source: Source,
-    /// Trades asked to close (provider, trade number).
-    tried: Vec<(Provider, String)>,
+    /// Trades asked to close: (provider, trade number, how many sessions it had then). A
+    /// session started later under the same number (Alipay's QR code and cashier share the
+    /// order number) is asked again.
+    tried: Vec<(Provider, String, usize)>,
     queue: VecDeque<(Provider, Call)>,
     current: Option<(Provider, Call)>,
     trades: Vec<TradeFacts>,
@@ -61,13 +63,15 @@ impl Close {
 impl Operation for Close {
     fn next_call(&mut self, order: &Order) -> Option<(Provider, Call)> {
         if self.queue.is_empty() && order.state == PayState::Waiting {
-            let next = order
-                .trades(true)
-                .into_iter()
-                .find(|t| !self.tried.iter().any(|(p, n)| *p == t.provider && *n == t.trade_no));
-            if let Some(t) = next {
-                self.tried.push((t.provider, t.trade_no.clone()));
-                self.queue.push_back((t.provider, Call::Close { trade_no: t.trade_no }));
+            let next = order.sessions.iter().filter(|s| !s.closed).find_map(|s| {
+                let sessions =
+                    order.sessions.iter().filter(|o| o.provider == s.provider && o.trade_no == s.trade_no).count();
+                let asked = self.tried.iter().any(|(p, n, c)| *p == s.provider && *n == s.trade_no && *c >= sessions);
+                (!asked).then(|| (s.provider, s.trade_no.clone(), sessions))
+            });
+            if let Some((provider, trade_no, sessions)) = next {
+                self.tried.push((provider, trade_no.clone(), sessions));
+                self.queue.push_back((provider, Call::Close { trade_no }));
             }
         }
         self.current = self.queue.pop_front();

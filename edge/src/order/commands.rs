@@ -75,6 +75,7 @@ async fn session(
     now: i64,
 ) -> Result<(Handout, i64), Error> {
     let order = obj.store()?.load_existing()?;
+    policy::ensure_not_closing(obj.closing.get() > 0)?;
     let mut op = match checkout::session_plan(&order, provider, channel, &buyer, now)? {
         SessionPlan::Reuse { trade_no, code } if channel == Channel::Jsapi => {
             Create::jsapi_again(provider, &trade_no, &code, now)
@@ -87,6 +88,8 @@ async fn session(
         }
     };
     let applied = drive(obj, config, &mut op, now).await?;
+    // A close that began meanwhile closes this trade too; its code is not handed out.
+    policy::ensure_not_closing(obj.closing.get() > 0)?;
     Ok((op.answer(&applied.order)?, applied.order.expires_at))
 }
 

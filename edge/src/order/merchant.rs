@@ -16,6 +16,7 @@ use super::OrderObject;
 use super::drive::drive;
 use crate::platform::Error;
 use crate::platform::config::Config;
+use crate::platform::guard::Guard;
 use crate::providers::Wallet;
 
 /// How long a `Refund` waits for another refund of the same order to be sent.
@@ -44,6 +45,8 @@ pub async fn close_order(obj: &OrderObject, config: &Config, now: i64) -> Result
     if policy::close_step(&order)? == CloseStep::AlreadyClosed {
         return Ok(OrderReply::ok(OrderView::from(&order)));
     }
+    obj.closing.set(obj.closing.get() + 1);
+    let _closing = Guard::new(|| obj.closing.set(obj.closing.get() - 1));
     let mut op = Close::new(CloseReason::Merchant, Source::MerchantClose);
     let applied = drive(obj, config, &mut op, now).await?;
     op.answer(&applied.order)?;

@@ -60,6 +60,8 @@ pub struct OrderObject {
     refunds: futures_util::lock::Mutex<()>,
     /// One WeChat OAuth code exchange at a time (a replayed callback waits for the first).
     oauth: futures_util::lock::Mutex<()>,
+    /// How many `CloseOrder`s of this order run now: no code is handed out meanwhile.
+    closing: Cell<u32>,
     /// The alarm this instance set (ms since the epoch), to skip setting it again.
     alarm_at: Cell<Option<i64>>,
     /// Whether this instance set the alarm from the stored order yet (a new instance, after
@@ -268,6 +270,7 @@ impl DurableObject for OrderObject {
             agenda: RefCell::new(Agenda::default()),
             refunds: futures_util::lock::Mutex::new(()),
             oauth: futures_util::lock::Mutex::new(()),
+            closing: Cell::new(0),
             alarm_at: Cell::new(None),
             armed: Cell::new(false),
             projection: Projection::default(),

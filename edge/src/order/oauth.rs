@@ -46,7 +46,9 @@ pub async fn callback(obj: &OrderObject, config: &Config, nonce: &str, code: &st
     // One exchange at a time: a second callback waits and finds the first one's token.
     let _exchanging = obj.oauth.lock().await;
     let trip = payers.trip(nonce, now)?.ok_or_else(|| sign_in_needed("this sign-in has expired; start again"))?;
-    if let Some((_, token)) = &trip.exchanged {
+    if let Some((exchanged_code, token)) = &trip.exchanged {
+        let token = oauth::repeated_callback(exchanged_code, token, code)
+            .ok_or_else(|| sign_in_needed("this sign-in was completed with another code; start again"))?;
         return Ok(oauth::return_with_token(&trip.return_url, token));
     }
     let appid = config.required("WECHAT_APPID")?;

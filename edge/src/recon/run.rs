@@ -24,10 +24,7 @@ pub async fn run(obj: &ReconObject, config: &Config, date: BillDate, wallet: Pro
     let before = obj.report()?;
     let was_settled = before.as_ref().is_some_and(Report::is_settled);
     let mut report = before.unwrap_or_else(|| Report::new(date, wallet, started));
-    report.state = ReconState::Running;
-    report.attempts += 1;
-    report.updated_at = started;
-    report.next_attempt_at = None;
+    report.begin(started, date, config.recon_retry_secs());
     obj.save(&report).await?;
     Wallet::of(config, wallet)?;
     let outcome = if Api::configured(config, wallet)? == Api::AlipayMapi {
@@ -37,8 +34,7 @@ pub async fn run(obj: &ReconObject, config: &Config, date: BillDate, wallet: Pro
     };
     match outcome {
         Ok(()) => {
-            report.error = None;
-            report.updated_at = now();
+            report.finished(now());
             for finding in report.discrepancies.iter().filter(|f| f.discrepancy.order_no.is_none()) {
                 obj.queue(&orphan_event(&report, finding))?;
             }

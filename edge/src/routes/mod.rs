@@ -73,7 +73,7 @@ pub async fn handle(req: Request, config: &Config) -> Result<Response> {
             let token = p.strip_prefix("/return/alipay/");
             return notify::buyer_return(config, &url, token).await;
         }
-        (Method::Get, paycore::wechat_oauth::START_PATH) => return oauth::start(config, &url).await,
+        (Method::Get, paycore::wechat_oauth::START_PATH) => return oauth::start(config, &req, &url).await,
         (Method::Get, paycore::wechat_oauth::CALLBACK_PATH) => return oauth::callback(config, &url).await,
         (Method::Get, p) if p.starts_with("/live/") => open_live(req, config, &p["/live/".len()..]).await,
         (_, p) if p.starts_with("/demo/") => demo::handle(req, config, p, &url).await,

@@ -8,11 +8,11 @@
 use paycore::OrderNo;
 use paycore::api::{ApiError, ResultCode};
 use paycore::form::RawForm;
-use worker::{Response, Result};
+use worker::{Request, Response, Result};
 
 use crate::order::now;
 use crate::platform::config::Config;
-use crate::platform::{Error, forward, reply};
+use crate::platform::{Error, forward, limits, reply};
 
 /// The query's parameters (decoded once).
 fn query(url: &str) -> Option<RawForm> {
@@ -52,9 +52,11 @@ fn failed(e: &Error) -> Result<Response> {
     )
 }
 
-/// `GET /oauth/wechat`.
-pub async fn start(config: &Config, url: &str) -> Result<Response> {
+/// `GET /oauth/wechat`: a page request (each starts a round trip the order's object
+/// stores), counted against the page rate limit.
+pub async fn start(config: &Config, req: &Request, url: &str) -> Result<Response> {
     let answered = async {
+        limits::count_page_request(config, req).await?;
         let form = query(url).ok_or_else(|| ApiError::new(ResultCode::InvalidField, "malformed query"))?;
         let order_no = param(&form, "order_no")
             .and_then(|no| OrderNo::parse(&no).ok())
