@@ -1,5 +1,6 @@
 // Fuzzes the core's parsers and verifiers with cargo fuzz (libFuzzer + AddressSanitizer).
-//   node scripts/fuzz.mjs --short          10 s per target (part of npm test)
+//   node scripts/fuzz.mjs --short          5 s per target (part of npm test: a smoke run
+//                                          over the seeds and the kept corpus)
 //   node scripts/fuzz.mjs --seconds 3600   an hour per target
 //   node scripts/fuzz.mjs wechat_xml ...   only some targets
 // The stable toolchain runs cargo fuzz through RUSTC_BOOTSTRAP=1 (cargo fuzz passes -Z
@@ -7,19 +8,19 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { cargoBin, root, toolEnv } from "./tools.mjs";
+import { INSTALL_PROFILE, cargoBin, root, toolEnv } from "./tools.mjs";
 
 const TARGETS = ["wechat_xml", "alipay_form", "command_json", "wechat_notify", "alipay_notify", "openapi_and_v3", "bill_wechat", "bill_alipay", "bill_zip"];
 const args = process.argv.slice(2);
 const secondsArg = args.indexOf("--seconds");
-const seconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : args.includes("--short") ? 10 : 300;
+const seconds = secondsArg >= 0 ? Number(args[secondsArg + 1]) : args.includes("--short") ? 5 : 300;
 const chosen = args.filter((a) => TARGETS.includes(a));
 const targets = chosen.length ? chosen : TARGETS;
 const fuzzDir = join(root, "fuzz");
 const env = toolEnv({ RUSTC_BOOTSTRAP: "1", CARGO_TARGET_DIR: join(fuzzDir, "target") });
 
 if (!existsSync(join(cargoBin, "cargo-fuzz"))) {
-  const r = spawnSync("cargo", ["install", "cargo-fuzz", "--version", "0.13.2", "--locked"], { stdio: "inherit", env: toolEnv({ CARGO_TARGET_DIR: join(root, "target/tool-install") }) });
+  const r = spawnSync("cargo", ["install", "cargo-fuzz", "--version", "0.13.2", "--locked"], { stdio: "inherit", env: toolEnv({ CARGO_TARGET_DIR: join(root, "target/tool-install"), ...INSTALL_PROFILE }) });
   if (r.status !== 0) {
     console.log("fuzz: cargo-fuzz FAILED to install");
     process.exit(1);

@@ -9,11 +9,13 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cargoBin, root, toolEnv } from "./tools.mjs";
+import { INSTALL_PROFILE, cargoBin, root, toolEnv } from "./tools.mjs";
 
 export const WASM_BINDGEN = "0.2.130";
 const CARGO_TOOLS = [
-  { bin: "wasm-bindgen", crate: "wasm-bindgen-cli", version: WASM_BINDGEN, locked: false }, // its lock wants a crate this registry lacks
+  // Its lock wants a crate this registry lacks. Only the `wasm-bindgen` binary, without
+  // TLS (the default rustls feature is for wasm-bindgen-test-runner's downloads).
+  { bin: "wasm-bindgen", crate: "wasm-bindgen-cli", version: WASM_BINDGEN, locked: false, args: ["--no-default-features", "--bin", "wasm-bindgen"] },
 ];
 
 function sh(cmd, args, opts = {}) {
@@ -48,9 +50,9 @@ export function setup({ browsers = true, bench = false } = {}) {
     step(`cargo install ${t.crate} ${t.version}`, () => {
       const have = existsSync(join(cargoBin, t.bin)) ? out(join(cargoBin, t.bin), ["--version"]) : "";
       if (have.includes(t.version)) return;
-      const args = ["install", t.crate, "--version", t.version, "--force"];
+      const args = ["install", t.crate, "--version", t.version, "--force", ...(t.args ?? [])];
       if (t.locked) args.push("--locked");
-      sh("cargo", args, { env: toolEnv({ CARGO_TARGET_DIR: join(root, "target/tool-install") }) });
+      sh("cargo", args, { env: toolEnv({ CARGO_TARGET_DIR: join(root, "target/tool-install"), ...INSTALL_PROFILE }) });
     });
   }
   step("npm ci", () => {
