@@ -13,6 +13,7 @@ import { sizes } from "./sizes.mjs";
 import { workerSpeeds } from "./worker-speed.mjs";
 import { bill100k } from "./bill-100k.mjs";
 import { coldStart } from "./cold-start.mjs";
+import { checkoutSpeed } from "./checkout-speed.mjs";
 
 const quick = process.argv.includes("--quick");
 setup({ bench: true });
@@ -71,6 +72,13 @@ for (const [wallet, b] of Object.entries(bills)) {
   );
 }
 
+console.log("bench: checkout() in Chromium, 4x CPU throttling");
+const co = await checkoutSpeed({ runs: quick ? 4 : 10 });
+row("checkout(), first call of the page (loads its module), to the WeChat QR code", ms(co.firstQr), `wechatPay + mountQr ${ms(co["parts-qr"])}`, "—", "", undefined);
+row(`checkout() to the WeChat QR code (desktop), median of ${co.runs}`, ms(co["checkout-qr"]), `wechatPay + mountQr ${ms(co["parts-qr"])}`, `${x(co["checkout-qr"] / co["parts-qr"])} the time`, "", undefined);
+row(`checkout() to the navigation, Alipay wap (phone), median of ${co.runs}`, ms(co["checkout-wap"]), `pay (desktop cashier URL) ${ms(co["parts-wap"])}`, `${x(co["checkout-wap"] / co["parts-wap"])} the time`, "", undefined);
+row(`checkout() to the navigation, WeChat H5 (phone), median of ${co.runs}`, ms(co["checkout-h5"]), "—", "—", "", undefined);
+
 console.log("bench: paid-to-screen (Chromium)");
 const p = await paidToScreen({ runs: quick ? 8 : 20 });
 row(`Paid-to-screen, live (WebSocket), ${p.live.runs} runs`, `p50 ${ms(p.live.p50)}, p95 ${ms(p.live.p95)}`, `polling p95 ${ms(p.polling.p95)}`, `${x(p.polling.p95 / p.live.p95)} sooner`, "p95 ≤ 300 ms", p.live.p95 <= 300);
@@ -85,5 +93,5 @@ const table = [
 const md = `# Benchmark results\n\n${header}\n\n${table}\n\nwrk: 2 threads, 32 connections, ${quick ? 3 : 4} s per run, through a direct socket into each worker (no Miniflare entry worker); req/s and latencies are the best of ${quick ? 3 : 7} interleaved rounds, the ratio the median of the rounds' ratios; ${errors} non-2xx or socket errors.\nCommand: \`npm run bench\`.\n`;
 mkdirSync(join(root, "bench/results"), { recursive: true });
 writeFileSync(join(root, "bench/results/latest.md"), md);
-writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ sizes: sz, worker: w, paidToScreen: p, coldStart: cold, bill100k: bills }, null, 2));
+writeFileSync(join(root, "bench/results/latest.json"), JSON.stringify({ sizes: sz, worker: w, paidToScreen: p, coldStart: cold, bill100k: bills, checkout: co }, null, 2));
 console.log(`\n${md}`);

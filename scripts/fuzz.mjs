@@ -3,6 +3,8 @@
 //                                          over the seeds and the kept corpus)
 //   node scripts/fuzz.mjs --seconds 3600   an hour per target
 //   node scripts/fuzz.mjs wechat_xml ...   only some targets
+//   node scripts/fuzz.mjs --build-only     installs cargo-fuzz and builds the targets (npm
+//                                          test does this while the workerd suites run)
 // The stable toolchain runs cargo fuzz through RUSTC_BOOTSTRAP=1 (cargo fuzz passes -Z
 // flags). Seeds live in fuzz/seeds/<target>; findings in fuzz/artifacts/<target>.
 import { spawnSync } from "node:child_process";
@@ -31,6 +33,7 @@ if (build.status !== 0) {
   console.log("fuzz: build FAILED");
   process.exit(1);
 }
+if (args.includes("--build-only")) process.exit(0);
 let failed = 0;
 for (const target of targets) {
   const corpus = join(fuzzDir, "corpus", target);

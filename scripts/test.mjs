@@ -69,12 +69,23 @@ await stage("clippy (wasm32: worker and SDK)", cargo, ["clippy", "-p", "payworke
 // tested under workerd below, so it is not compiled natively a second time here.
 await stage("native tests (cargo test)", cargo, ["test", "--workspace", "--exclude", "payworker"], { count: countCargo });
 const built = await stage("build worker and SDK", "node", ["scripts/build.mjs"]);
+// The fuzz targets build (and cargo-fuzz installs, on a fresh machine) while the workerd
+// suites run, which mostly wait on timers and sockets: a minute and a half of a first run.
+// Its output is shown with the fuzz stage; a failed build fails that stage.
+const fuzzBuild = new Promise((resolve) => {
+  const child = spawn("node", ["scripts/fuzz.mjs", "--build-only"], { cwd: root, env: toolEnv(), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  for (const stream of [child.stdout, child.stderr]) stream.on("data", (d) => (output += d));
+  child.on("close", (code) => resolve({ code, output }));
+});
 if (built) {
   await stage("worker end to end under workerd", ...nodeTest(["tests/e2e/*.test.mjs"]));
   await stage("reliability: abuse, faults, concurrency, secrets", ...nodeTest(["tests/reliability/*.test.mjs"]));
   await stage("npm package: the SDK in Node, strict TypeScript, verifyWebhook", ...nodeTest(["tests/package/*.test.mjs"]));
   await stage("SDK and demo in Chromium against npm run dev", ...nodeTest(["tests/browser/*.test.mjs"]));
 }
+const prepared = await fuzzBuild;
+console.log(`\n==> fuzz build (ran beside the suites above)\n\n${prepared.output.split("\n").slice(-15).join("\n")}`);
 await stage("fuzz (short run)", "node", ["scripts/fuzz.mjs", "--short"], { count: (o) => ({ passed: [...o.matchAll(/^fuzz: \S+ ok/gm)].length, failed: [...o.matchAll(/^fuzz: \S+ FAILED/gm)].length }) });
 
 const passed = results.reduce((a, r) => a + r.passed, 0);

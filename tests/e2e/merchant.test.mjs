@@ -142,10 +142,11 @@ describe("QueryOrder", () => {
 
 describe("expiry", () => {
   it("cancels an unpaid order once its time is up", async () => {
-    await s.createOrder("m_expire_01", 10, { expire_seconds: 60 });
+    // 120 s: a WeChat code needs a minute left (a 60 s order has one only in its first second).
+    await s.createOrder("m_expire_01", 10, { expire_seconds: 120 });
     await s.codeUrl("m_expire_01");
     // Age the order past its expiry and grace, as the clock would.
-    await s.age("m_expire_01", 200);
+    await s.age("m_expire_01", 200); // past 120 s + 30 s of grace
     const st = await s.state("m_expire_01");
     assert.equal(st.pay_state, 2);
     assert.equal((await s.record("m_expire_01")).closure.reason, "expired");

@@ -244,9 +244,10 @@ describe("the object checks the providers itself", () => {
 
   it("cancels an expired order at the providers on its own", async () => {
     const no = "obj_expire_01";
-    await s.createOrder(no, 300, { expire_seconds: 60 });
+    // 120 s: a WeChat code needs a minute left (a 60 s order has one only in its first second).
+    await s.createOrder(no, 300, { expire_seconds: 120 });
     await s.codeUrl(no);
-    await s.age(no, 85); // 5 s before expiry + grace: the alarm fires then
+    await s.age(no, 145); // 5 s before expiry + grace: the alarm fires then
     const p = await until("the expiry alarm", () => s.projection(no), (v) => v?.metadata?.pay_state === 2, 30_000);
     assert.equal(p.view.pay_state, 2);
     assert.equal(s.sandbox.state.wechat.get(no).trade_state, "CLOSED");
