@@ -122,7 +122,8 @@ export async function startStack({ vars = {}, assets = false, pageLimit = 1_000_
       kvNamespaces: ["ORDERS"],
       // wrangler.toml's page limit is 100 per minute per client; the suites send thousands
       // from one address, so theirs is raised (the rate-limit test sets its own).
-      ratelimits: { PAGE_RATE_LIMIT: { namespace_id: "1001", simple: { limit: pageLimit, period: 60 } } },
+      // `pageLimit: null`: no binding at all (the worker then limits nothing and logs it).
+      ...(pageLimit === null ? {} : { ratelimits: { PAGE_RATE_LIMIT: { namespace_id: "1001", simple: { limit: pageLimit, period: 60 } } } }),
       durableObjects: { ORDER: { className: "OrderObject", useSQLite: true }, RECONCILIATION: { className: "ReconObject", useSQLite: true } },
       r2Buckets: ["BILLS"],
       ...(assets ? { assets: ASSETS } : {}),
