@@ -100,6 +100,21 @@ pub struct Discrepancy {
     pub recorded_amount: Option<AmountFen>,
 }
 
+impl Discrepancy {
+    /// The finding's identity within a day and wallet (`<wallet>:<date>:<kind>:<trade_no>:
+    /// <refund_no>`): a re-run of the day finds it again under the same key, so it is told
+    /// once.
+    pub fn key(&self, wallet: crate::order::Provider, date: &str) -> String {
+        format!(
+            "{}:{date}:{:?}:{}:{}",
+            wallet.as_str(),
+            self.kind,
+            self.trade_no,
+            self.refund_no.as_deref().unwrap_or("")
+        )
+    }
+}
+
 /// The result for one day and wallet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comparison {

@@ -255,3 +255,23 @@ proptest! {
         prop_assert_eq!(result.bill, result.recorded);
     }
 }
+
+#[test]
+fn a_findings_key_names_the_day_the_wallet_and_the_finding() {
+    let d = Discrepancy {
+        kind: DiscrepancyKind::UnknownRefund,
+        trade_no: "order_0001".into(),
+        transaction_id: Some("4200".into()),
+        refund_no: Some("r1".into()),
+        order_no: Some("order_0001".into()),
+        bill_amount: Some(fen(100)),
+        recorded_amount: None,
+    };
+    let key = d.key(crate::order::Provider::Wechat, "2026-12-04");
+    assert_eq!(key, "wechat:2026-12-04:UnknownRefund:order_0001:r1");
+    // The amounts are not part of it: a re-run that reads another amount tells nothing new.
+    let again = Discrepancy { bill_amount: Some(fen(99)), ..d.clone() };
+    assert_eq!(again.key(crate::order::Provider::Wechat, "2026-12-04"), key);
+    assert_ne!(d.key(crate::order::Provider::Alipay, "2026-12-04"), key);
+    assert_ne!(Discrepancy { refund_no: None, ..d }.key(crate::order::Provider::Wechat, "2026-12-04"), key);
+}

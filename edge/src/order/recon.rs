@@ -91,14 +91,7 @@ pub async fn lead(obj: &OrderObject, config: &Config, ask: &Ask, now: i64) -> Re
             trade_action(&before, &applied.order, finding)
         }
     };
-    let key = format!(
-        "{}:{}:{:?}:{}:{}",
-        ask.wallet.as_str(),
-        ask.date,
-        finding.kind,
-        finding.trade_no,
-        finding.refund_no.as_deref().unwrap_or("")
-    );
+    let key = finding.key(ask.wallet, &ask.date);
     let data = serde_json::json!({"order": store.load_existing()?, "discrepancy": finding, "action": action, "date": ask.date, "wallet": ask.wallet});
     store.record_once(&key, &EventType::ReconciliationDiscrepancy, data, now)?;
     Ok(action)

@@ -81,14 +81,7 @@ async fn by_bill(config: &Config, date: BillDate, wallet: Provider, report: &mut
 /// day's own log; one id per finding, so it is told once).
 fn orphan_event(report: &Report, finding: &Finding) -> EventRecord {
     let d = &finding.discrepancy;
-    let id = format!(
-        "evt_reconciliation:{}:{}:{:?}:{}:{}",
-        report.wallet.as_str(),
-        report.date,
-        d.kind,
-        d.trade_no,
-        d.refund_no.as_deref().unwrap_or("")
-    );
+    let id = format!("evt_reconciliation:{}", d.key(report.wallet, &report.date));
     let data =
         serde_json::json!({"date": report.date, "wallet": report.wallet, "discrepancy": d, "action": finding.action});
     event(id, EventType::ReconciliationDiscrepancy, report.updated_at, data)
